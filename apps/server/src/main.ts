@@ -1,0 +1,39 @@
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './platform/config.ts';
+import { DatabaseLockedError, openDatabase } from './platform/db.ts';
+
+// The process entry point: read the configuration, open the database, serve, and stop cleanly on a signal.
+async function main() {
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  const app = await buildApp(config, db);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info('stopping', { signal });
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    try {
+      await app.http.close();
+      await db.close();
+    } finally {
+      clearTimeout(force);
+    }
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  await app.http.listen({ host: config.host, port: config.port });
+  const where = config.databaseUrl ? 'PostgreSQL server' : `embedded database in ${config.dataDir}`;
+  process.stdout.write(`joinedup is running at ${config.baseUrl}/fhir (${where})\n`);
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof ConfigError || e instanceof DatabaseLockedError) {
+    process.stderr.write(`joinedup: ${e.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`joinedup failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

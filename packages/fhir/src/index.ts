@@ -1,0 +1,3 @@
+export * from './outcome.ts';
+export * from './ids.ts';
+export type * from '@medplum/fhirtypes';
