@@ -1,9 +1,172 @@
-import { notSupported } from '@joinedup/fhir';
+import { badRequest, gone, isValidId, notFound } from '@joinedup/fhir';
 import type { FhirRequest, FhirResponse } from './fhir-http.ts';
-import type { FhirContext } from './interactions.ts';
+import { fhirBase, type FhirContext } from './interactions.ts';
 
-/** Patient/[id]/$everything. */
-export async function everything(_ctx: FhirContext, _req: FhirRequest, _id: string): Promise<FhirResponse> {
-  await Promise.resolve();
-  throw notSupported('$everything is not available yet');
+// FHIR R4 patient-operation-everything.html: the Patient, every resource of its compartment, and the resources
+// those refer to. Patient-compartment resources are stored under the patient's key, so the compartment is one
+// index range of patient_resource; the shared resources they refer to (Organization, Practitioner, Location,
+// Medication ...) come from the reference index rows kept under the same key. Resources that name the patient
+// only through a second compartment parameter live with another patient and are not included.
+
+interface Cursor {
+  t: string;
+  i: string;
+}
+
+interface EverythingParams {
+  count: number;
+  since: string | undefined;
+  types: string[] | undefined;
+  cursor: Cursor | undefined;
+  /** The parameters to repeat in the paging links. */
+  params: [string, string][];
+}
+
+type Row = { resource_type: string; id: string; scope: string; content: string };
+
+/** Patient/[id]/$everything with `_since`, `_type`, `_count` and keyset paging (`_cursor`). */
+export async function everything(ctx: FhirContext, req: FhirRequest, id: string): Promise<FhirResponse> {
+  if (!isValidId(id)) throw notFound(`Patient/${id} is not known`);
+  const p = parseParams(ctx, req);
+  const patient = await ctx.store.db.query<{ deleted: boolean }>(
+    `SELECT deleted FROM patient_resource WHERE patient_key = $1 AND resource_type = 'Patient' AND id = $1`,
+    [id],
+  );
+  if (!patient[0]) throw notFound(`Patient/${id} is not known`);
+  if (patient[0].deleted) throw gone(`Patient/${id} has been deleted`);
+
+  const values: unknown[] = [id];
+  const filters: string[] = [];
+  if (p.types) {
+    values.push(p.types);
+    filters.push(`resource_type = ANY($${values.length}::text[])`);
+  }
+  if (p.since) {
+    values.push(p.since);
+    filters.push(`last_updated >= $${values.length}::timestamptz`);
+  }
+  if (p.cursor) {
+    values.push(p.cursor.t, p.cursor.i);
+    filters.push(`(resource_type, id) > ($${values.length - 1}, $${values.length})`);
+  }
+  const and = filters.map((f) => ` AND ${f}`).join('');
+  const from = `
+    SELECT resource_type, id, 'p' AS scope, content FROM patient_resource
+     WHERE patient_key = $1 AND NOT deleted${and}
+    UNION ALL
+    SELECT resource_type, id, 's' AS scope, content FROM shared_resource
+     WHERE (resource_type, id) IN (
+             SELECT target_type, target_id FROM patient_sp_reference
+              WHERE patient_key = $1 AND target_id IS NOT NULL AND target_type IS NOT NULL)
+       AND NOT deleted${and}`;
+
+  const base = fhirBase(ctx);
+  const self = url(base, id, p.params);
+  if (p.count === 0) {
+    const [row] = await ctx.store.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${from}) e`, values);
+    return { status: 200, body: bundleText(self, undefined, row?.n ?? 0, []) };
+  }
+  values.push(p.count + 1);
+  const rows = await ctx.store.db.query<Row>(
+    `SELECT resource_type, id, scope, content FROM (${from}) e ORDER BY resource_type, id LIMIT $${values.length}`,
+    values,
+  );
+  const page = rows.slice(0, p.count);
+  const last = page[page.length - 1];
+  const next =
+    rows.length > p.count && last
+      ? url(base, id, [...p.params, ['_cursor', encodeCursor({ t: last.resource_type, i: last.id })]])
+      : undefined;
+  // The total is known for free when the whole answer is on this one page.
+  const total = !p.cursor && !next ? page.length : undefined;
+  const entries = page.map(
+    (r) =>
+      `{"fullUrl":${JSON.stringify(`${base}/${r.resource_type}/${r.id}`)},"resource":${r.content},"search":{"mode":"${r.scope === 'p' ? 'match' : 'include'}"}}`,
+  );
+  return { status: 200, body: bundleText(self, next, total, entries) };
+}
+
+function bundleText(self: string, next: string | undefined, total: number | undefined, entries: string[]): string {
+  const links = [JSON.stringify({ relation: 'self', url: self })];
+  if (next) links.push(JSON.stringify({ relation: 'next', url: next }));
+  const t = total === undefined ? '' : `,"total":${total}`;
+  return `{"resourceType":"Bundle","type":"searchset"${t},"link":[${links.join(',')}],"entry":[${entries.join(',')}]}`;
+}
+
+function url(base: string, id: string, params: [string, string][]): string {
+  const qs = new URLSearchParams(params).toString();
+  return `${base}/Patient/${id}/$everything${qs ? `?${qs}` : ''}`;
+}
+
+function parseParams(ctx: FhirContext, req: FhirRequest): EverythingParams {
+  const input: [string, string][] = [...req.query];
+  // POST takes the same parameters in a Parameters resource.
+  const body = req.body as { resourceType?: unknown; parameter?: { name?: unknown; [k: string]: unknown }[] } | undefined;
+  if (req.method === 'POST' && body?.resourceType === 'Parameters') {
+    for (const param of body.parameter ?? []) {
+      const value = Object.entries(param).find(([k]) => k.startsWith('value'))?.[1];
+      if (typeof param.name === 'string' && value !== undefined) input.push([param.name, String(value)]);
+    }
+  }
+  const p: EverythingParams = {
+    count: ctx.config.maxPageSize,
+    since: undefined,
+    types: undefined,
+    cursor: undefined,
+    params: [],
+  };
+  for (const [name, value] of input) {
+    switch (name) {
+      case '_count':
+        if (!/^\d{1,6}$/.test(value)) throw badRequest('_count must be a whole number', { code: 'search.count' });
+        p.count = Math.min(Number(value), ctx.config.maxPageSize);
+        p.params.push([name, String(p.count)]);
+        break;
+      case '_since':
+        if (!/^\d{4}-\d\d-\d\dT/.test(value) || Number.isNaN(Date.parse(value))) {
+          throw badRequest('_since must be an instant such as 2026-01-01T00:00:00Z', { code: 'search.since' });
+        }
+        p.since = new Date(value).toISOString();
+        p.params.push([name, value]);
+        break;
+      case '_type': {
+        const types = value
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean);
+        const unknown = types.filter((t) => !ctx.model.resourceTypes.has(t));
+        if (unknown.length) {
+          throw badRequest(`_type names unknown resource types: ${unknown.join(', ')}`, { code: 'search.type' });
+        }
+        p.types = [...new Set([...(p.types ?? []), ...types])];
+        p.params.push([name, value]);
+        break;
+      }
+      case '_cursor':
+        p.cursor = decodeCursor(value);
+        break;
+      default:
+        // start, end and _elements are optional in R4 and not supported; the self link shows what was applied.
+        break;
+    }
+  }
+  return p;
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.t, c.i])).toString('base64url');
+}
+
+function decodeCursor(value: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(c) && c.length === 2 && typeof c[0] === 'string' && typeof c[1] === 'string') {
+      return { t: c[0], i: c[1] };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw badRequest('The paging cursor is not valid; start $everything again from the first page', {
+    code: 'search.cursor',
+  });
 }
