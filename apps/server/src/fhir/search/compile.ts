@@ -144,9 +144,9 @@ export function compileSearch(
     const ctx: Ctx = { defs, scopeOf, p: new SqlParams(), now };
     const inner = branches(ctx, true).join('\nUNION ALL\n');
     const keys = [
-      ...sort.map((s, i) => ({ expr: `x.s${i}`, cast: s.cast, descending: s.key.descending !== backwards, nullsLast: !backwards })),
-      { expr: 'x.id', cast: 'text' as SqlCast, descending: backwards, nullsLast: true },
-      ...(multiType ? [{ expr: 'x.resource_type', cast: 'text' as SqlCast, descending: backwards, nullsLast: true }] : []),
+      ...sort.map((s, i) => ({ expr: `x.s${i}`, cast: s.cast, descending: s.key.descending !== backwards, nullsLast: !backwards, nullable: !s.key.code.startsWith('_') })),
+      { expr: 'x.id', cast: 'text' as SqlCast, descending: backwards, nullsLast: true, nullable: false },
+      ...(multiType ? [{ expr: 'x.resource_type', cast: 'text' as SqlCast, descending: backwards, nullsLast: true, nullable: false }] : []),
     ];
     const where = cursor
       ? `\n WHERE ${keysetAfter(ctx.p, keys, [...cursor.values, cursor.id, ...(multiType ? [cursor.type] : [])])}`
@@ -725,6 +725,7 @@ interface KeysetKey {
   cast: SqlCast;
   descending: boolean;
   nullsLast: boolean;
+  nullable: boolean;
 }
 
 /** Rows strictly after `values` in the order of `keys`: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ... with NULLs placed. */
@@ -738,10 +739,10 @@ function keysetAfter(p: SqlParams, keys: readonly KeysetKey[], values: readonly 
     else {
       const bound = p.add(v, k.cast);
       const cmp = `${k.expr} ${k.descending ? '<' : '>'} ${bound}`;
-      after = k.nullsLast ? `(${cmp} OR ${k.expr} IS NULL)` : cmp;
+      after = k.nullsLast && k.nullable ? `(${cmp} OR ${k.expr} IS NULL)` : cmp;
     }
     if (after !== 'FALSE') alternatives.push(and([...equal, after]));
-    equal.push(v === null ? `${k.expr} IS NULL` : `${k.expr} = ${p.add(v, k.cast)}`);
+    if (i < keys.length - 1) equal.push(v === null ? `${k.expr} IS NULL` : `${k.expr} = ${p.add(v, k.cast)}`);
   });
   return or(alternatives);
 }

@@ -94,6 +94,9 @@ export function createIndexer(defs: SearchDefinitions): (resource: Resource) => 
 function valueOf(node: unknown): Value {
   if (node && typeof node === 'object' && 'fhirNodeDataType' in node) {
     const n = node as { fhirNodeDataType?: string; data?: unknown };
+    // fhirpath wraps decimals to keep their precision; `asStr` is the decimal as written.
+    const data = n.data as { asStr?: unknown } | undefined;
+    if (data && typeof data === 'object' && typeof data.asStr === 'string') return { type: n.fhirNodeDataType, data: data.asStr };
     return { type: n.fhirNodeDataType, data: n.data };
   }
   return { type: undefined, data: node };

@@ -97,6 +97,9 @@ export function parseSearchRequest(
         code: 'search.too-long',
       });
     }
+    if (name.includes('\u0000') || value.includes('\u0000')) {
+      throw badRequest('Search parameters cannot contain U+0000', { code: 'search.invalid-value' });
+    }
     if (IGNORED.has(name)) continue;
     switch (name) {
       case '_count':

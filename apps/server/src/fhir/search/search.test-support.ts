@@ -62,7 +62,7 @@ export async function openTestEnv(): Promise<TestEnv> {
     model,
     ctx,
     clock,
-    search: (query, options = {}) => {
+    search: async (query, options = {}) => {
       const [type, qs] = splitQuery(query);
       const request = parseSearchRequest(type, [...new URLSearchParams(qs)], {
         strict: options.strict ?? false,

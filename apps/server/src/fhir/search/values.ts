@@ -4,9 +4,14 @@
 // A btree entry must stay under about 2.7 kB; 600 characters is at most 2.4 kB of UTF-8.
 export const MAX_INDEXED_CHARS = 600;
 
+// PostgreSQL text cannot hold U+0000.
 export function truncate(s: string): string {
-  return s.length > MAX_INDEXED_CHARS ? s.slice(0, MAX_INDEXED_CHARS) : s;
+  const clean = s.includes('\u0000') ? s.replaceAll('\u0000', '') : s;
+  return clean.length > MAX_INDEXED_CHARS ? clean.slice(0, MAX_INDEXED_CHARS) : clean;
 }
+
+// Letters that Unicode does not decompose into a base letter and a mark.
+const FOLD: Record<string, string> = { ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ı: 'i', ħ: 'h' };
 
 // FHIR R4 search.html#string: matching is case- and accent-insensitive and ignores runs of whitespace.
 export function normaliseString(s: string): string {
@@ -15,6 +20,7 @@ export function normaliseString(s: string): string {
       .normalize('NFD')
       .replace(/\p{M}+/gu, '')
       .toLowerCase()
+      .replace(/[øæœßłđðþıħ]/g, (c) => FOLD[c]!)
       .replace(/\s+/g, ' ')
       .trim(),
   );
