@@ -1,0 +1,99 @@
+import type { BenchEngine, BenchServer } from './engines.ts';
+import { Progress, say } from './progress.ts';
+import { BARE_COLUMNS } from './reference-tables.ts';
+import type { SyntheaBundle } from './synthea.ts';
+
+export interface IngestResult {
+  bundles: number;
+  failedBundles: number;
+  /** Entries posted (conditional creates that matched included). */
+  resources: number;
+  seconds: number;
+  firstFailure?: string;
+  /** Each stored entry: its type, Synthea's id (the key in bench_bare) and the id the server gave it. */
+  stored: { type: string; syntheaId: string; serverId: string }[];
+}
+
+interface TransactionResponse {
+  resourceType?: string;
+  entry?: { response?: { status?: string; location?: string } }[];
+  issue?: { diagnostics?: string; details?: { text?: string } }[];
+}
+
+/** Posts the bundles as transactions to POST /fhir, shared bundles one by one first, then `concurrency` at once. */
+export async function ingestBundles(
+  server: BenchServer,
+  bundles: readonly SyntheaBundle[],
+  concurrency: number,
+): Promise<IngestResult> {
+  const result: IngestResult = { bundles: 0, failedBundles: 0, resources: 0, seconds: 0, stored: [] };
+  const total = bundles.reduce((n, b) => n + b.entries.length, 0);
+  const progress = new Progress('resources', total);
+  let posted = 0;
+  const post = async (bundle: SyntheaBundle) => {
+    const res = await fetch(server.base, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+      body: bundle.body,
+    });
+    const text = await res.text();
+    result.bundles++;
+    posted += bundle.entries.length;
+    progress.update(posted);
+    if (res.status !== 200) {
+      result.failedBundles++;
+      result.firstFailure ??= `${bundle.file}: HTTP ${res.status} ${describeOutcome(text)}`;
+      return;
+    }
+    result.resources += bundle.entries.length;
+    const body = JSON.parse(text) as TransactionResponse;
+    bundle.entries.forEach((entry, i) => {
+      const location = body.entry?.[i]?.response?.location;
+      const serverId = location?.split('/')[1];
+      if (serverId && location?.startsWith(`${entry.type}/`)) {
+        result.stored.push({ type: entry.type, syntheaId: entry.id, serverId });
+      }
+    });
+  };
+  const shared = bundles.filter((b) => /^(hospital|practitioner)Information/.test(b.file));
+  const rest = bundles.filter((b) => !shared.includes(b));
+  const t0 = performance.now();
+  for (const b of shared) await post(b);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < rest.length) await post(rest[next++]!);
+    }),
+  );
+  result.seconds = (performance.now() - t0) / 1000;
+  progress.finish();
+  if (result.failedBundles)
+    say(`  ${result.failedBundles} of ${result.bundles} bundles failed; first: ${result.firstFailure}`);
+  return result;
+}
+
+/** The raw ceiling: the same resources' JSON (one row per Synthea id) COPYed into bench_bare. */
+export async function copyBundles(engine: BenchEngine, bundles: readonly SyntheaBundle[]) {
+  const rows = new Map<string, string>();
+  for (const b of bundles) for (const e of b.entries) rows.set(e.id, e.content);
+  const t0 = performance.now();
+  await engine.copyRows(
+    'bench_bare',
+    BARE_COLUMNS,
+    [...rows].map(([id, content]) => [id, content]),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  return { rows: rows.size, seconds };
+}
+
+/** The first message of an OperationOutcome, or the start of the body. */
+export function describeOutcome(text: string): string {
+  try {
+    const oo = JSON.parse(text) as TransactionResponse;
+    const issue = oo.issue?.[0];
+    if (issue) return issue.diagnostics ?? issue.details?.text ?? '';
+  } catch {
+    // not JSON: show the text itself
+  }
+  return text.slice(0, 200);
+}

@@ -1,0 +1,344 @@
+// npm run bench: the FHIR server's figures beside raw references, on PGlite and on a PostgreSQL server.
+// See docs/benchmarks.md for what each figure means. Figures go to stdout, progress to stderr.
+import fs from 'node:fs';
+import path from 'node:path';
+import { readBenchOptions, type BenchOptions, type EngineName } from './bench-options.ts';
+import { openBenchPglite, openBenchPostgres, startServer, type BenchEngine, type BenchServer } from './engines.ts';
+import { copyBundles, ingestBundles } from './ingest.ts';
+import { loadLargeRecord, loadPopulation, type FamilyBirthCounts, type LoadTotals } from './load-population.ts';
+import { sample, seededRandom, type Latency } from './measure.ts';
+import { generatePatient, LARGE_RECORD } from './population.ts';
+import { formatInt, say } from './progress.ts';
+import { measureReads, type ReadTarget } from './reads.ts';
+import { createReferenceTables } from './reference-tables.ts';
+import {
+  formatNumber,
+  formatTable,
+  machine,
+  writeResults,
+  type BenchReport,
+  type EngineResult,
+  type Figure,
+} from './report.ts';
+import { measureEverything, measureSearch, SEARCH_CASES, type SearchResult } from './searches.ts';
+import { oneLine, SqlTrace, type StatementStats } from './sql-trace.ts';
+import { readSyntheaBundles, type SyntheaBundle } from './synthea.ts';
+
+const ms = (l: Latency) => `p50 ${formatNumber(l.p50, 'ms')} · p95 ${formatNumber(l.p95, 'ms')} ms`;
+const ms3 = (l: Latency) =>
+  `p50 ${formatNumber(l.p50, 'ms')} · p95 ${formatNumber(l.p95, 'ms')} · p99 ${formatNumber(l.p99, 'ms')} ms`;
+const LARGE_RECORD_SIZE =
+  1 + LARGE_RECORD.observations + LARGE_RECORD.conditions + LARGE_RECORD.encounters + LARGE_RECORD.procedures;
+const perSecond = (n: number, unit: string) => `${formatInt(n)} ${unit}`;
+
+/** Keeps the slowest statements of each traced phase and EXPLAINs the worst of them at the end. */
+class SlowStatements {
+  readonly phases: { phase: string; top: StatementStats[] }[] = [];
+
+  record(phase: string, stats: StatementStats[]) {
+    this.phases.push({ phase, top: stats.slice(0, 3) });
+  }
+
+  async explain(engine: BenchEngine, file: string) {
+    const out: string[] = [];
+    for (const { phase, top } of this.phases) {
+      out.push(`### ${phase}`);
+      for (const s of top) {
+        out.push(
+          `-- ${s.calls} calls, ${(s.totalMs / Math.max(1, s.calls)).toFixed(2)} ms mean, ${s.maxMs.toFixed(2)} ms max`,
+        );
+        out.push(s.sql.trim());
+      }
+      const worst = top.find((s) => /^\s*(select|with)\b/i.test(s.sql));
+      if (worst) {
+        try {
+          const plan = await engine.db.query<Record<string, string>>(
+            `EXPLAIN (ANALYZE, BUFFERS) ${worst.sql}`,
+            worst.slowestParams ?? [],
+          );
+          out.push('-- plan of the first SELECT above, with the parameters of its slowest call:');
+          for (const row of plan) out.push(Object.values(row)[0] ?? '');
+        } catch (e) {
+          out.push(`-- EXPLAIN failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      out.push('');
+    }
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, out.join('\n'));
+  }
+}
+
+async function benchEngine(
+  name: EngineName,
+  options: BenchOptions,
+  bundles: readonly SyntheaBundle[],
+): Promise<EngineResult> {
+  const scales = options.scales[name];
+  const opened = name === 'pglite' ? await openBenchPglite() : await openBenchPostgres(options.postgresUrl);
+  if (typeof opened === 'string') {
+    say(`postgres: skipped: ${opened}`);
+    return { engine: name, description: 'PostgreSQL server', scales, figures: [], notes: [], skipped: opened };
+  }
+  const engine = opened;
+  const result: EngineResult = { engine: name, description: engine.description, scales, figures: [], notes: [] };
+  const figures = result.figures;
+  const trace = new SqlTrace();
+  const slow = new SlowStatements();
+  let server: BenchServer | undefined;
+  const stopOnSignal = () => {
+    say(`\ninterrupted: cleaning up ${name}`);
+    void Promise.resolve(server?.close())
+      .then(() => engine.close())
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  const started = performance.now();
+  try {
+    say(`\n== ${name}: ${engine.description}`);
+    server = await startServer(trace.wrap(engine.db));
+    await createReferenceTables(engine.db);
+    const store = server.app.fhir.store;
+
+    // 1. Ingest through the HTTP API, beside COPY of the same JSON.
+    say(`ingest: ${bundles.length} Synthea bundles, ${options.ingestConcurrency} in flight`);
+    trace.start();
+    const ingest = await ingestBundles(server, bundles, options.ingestConcurrency);
+    slow.record('ingest (POST /fhir transactions)', trace.stop());
+    const copy = await copyBundles(engine, bundles);
+    figures.push({
+      key: 'ingest',
+      group: 'Ingest',
+      label: `Synthea transactions, POST /fhir, ${options.ingestConcurrency} in flight`,
+      unit: 'resources/s',
+      value: ingest.resources ? ingest.resources / ingest.seconds : null,
+      text: ingest.resources
+        ? `${perSecond(ingest.resources / ingest.seconds, 'resources/s')} (${formatInt(ingest.resources)} in ${ingest.seconds.toFixed(1)} s)`
+        : '—',
+      reference: {
+        label: `${engine.copyMethod} of the same JSON into (id, jsonb)`,
+        value: copy.rows / copy.seconds,
+        text: perSecond(copy.rows / copy.seconds, 'rows/s'),
+      },
+      ...(name === 'postgres' ? { target: { value: 5_000, better: 'higher' as const } } : {}),
+      chart: true,
+      ...(ingest.failedBundles
+        ? { error: `${ingest.failedBundles}/${ingest.bundles} bundles failed: ${ingest.firstFailure}` }
+        : {}),
+    });
+
+    // The synthetic population, through the store's bulk path, and the patient with ~1,000 resources.
+    const familyBirth: FamilyBirthCounts = new Map();
+    const totals: LoadTotals = { resources: 0, storeSeconds: 0, refRows: 0, refSeconds: 0 };
+    say(`population: ${formatInt(scales.small)} patients through FhirStore transactions`);
+    await loadPopulation(engine, store, 0, scales.small, familyBirth, totals);
+    const big = await loadLargeRecord(engine, store, familyBirth, totals);
+
+    // 2. Read by id.
+    const random = seededRandom(42);
+    let targets: ReadTarget[] = sample(ingest.stored, options.readCount, random).map((s) => ({
+      type: s.type,
+      serverId: s.serverId,
+      refId: s.syntheaId,
+    }));
+    const refTable = targets.length ? 'bench_bare' : 'bench_ref';
+    if (!targets.length) {
+      result.notes.push('read by id used the synthetic population: the ingest stored nothing');
+      targets = Array.from({ length: options.readCount }, () => {
+        const { items } = generatePatient(Math.floor(random() * scales.small));
+        const g = items[Math.floor(random() * items.length)]!;
+        return { type: g.resource.resourceType, serverId: g.resource.id, refId: g.resource.id };
+      });
+    }
+    say(`read by id: ${formatInt(targets.length)} ids, sequential and ${options.readConcurrency} clients`);
+    trace.start();
+    const reads = await measureReads(server, engine.db, refTable, targets, options.readConcurrency);
+    slow.record('read by id', trace.stop());
+    const readError = reads.failures ? `${reads.failures} failed; first: ${reads.firstFailure}` : undefined;
+    figures.push(
+      {
+        key: 'read.sequential',
+        group: 'Read by id',
+        label: 'GET /fhir/{type}/{id}, one client',
+        unit: 'ms',
+        value: reads.sequential.p95,
+        text: ms3(reads.sequential),
+        reference: {
+          label: 'SELECT content ... WHERE id = $1',
+          value: reads.rawSequential.p95,
+          text: ms3(reads.rawSequential),
+        },
+        target: { value: 2, better: 'lower' },
+        chart: true,
+        ...(readError ? { error: readError } : {}),
+      },
+      {
+        key: 'read.concurrent',
+        group: 'Read by id',
+        label: `GET /fhir/{type}/{id}, ${options.readConcurrency} clients`,
+        unit: 'req/s',
+        value: reads.concurrent.perSecond,
+        text: `${perSecond(reads.concurrent.perSecond, 'req/s')}, ${ms(reads.concurrent)}`,
+        reference: {
+          label: `the same SELECT, ${options.readConcurrency} at once`,
+          value: reads.rawConcurrent.perSecond,
+          text: `${perSecond(reads.rawConcurrent.perSecond, 'req/s')}, ${ms(reads.rawConcurrent)}`,
+        },
+        chart: true,
+      },
+      {
+        key: 'read.health',
+        group: 'Read by id',
+        label: 'GET /health (HTTP floor: fastify + fetch + SELECT 1)',
+        unit: 'ms',
+        value: reads.health.p95,
+        text: ms(reads.health),
+      },
+    );
+
+    // 3 and 4 at the small scale, then again at the large scale.
+    const searchAt = new Map<string, { small?: SearchResult; large?: SearchResult }>();
+    const everythingAt: {
+      small?: Awaited<ReturnType<typeof measureEverything>>;
+      large?: Awaited<ReturnType<typeof measureEverything>>;
+    } = {};
+    const measureScale = async (scale: 'small' | 'large', patients: number) => {
+      say(`searches at ${formatInt(patients)} patients: ${options.searchCount} requests each`);
+      for (const [n, search] of SEARCH_CASES.entries()) {
+        trace.start();
+        const r = await measureSearch(server!, engine.db, search, patients, options.searchCount, familyBirth, 1000 + n);
+        slow.record(`${search.label} @ ${formatInt(patients)} patients`, trace.stop());
+        searchAt.set(search.key, { ...searchAt.get(search.key), [scale]: r });
+        say(`  ${search.label}: ${ms(r.http)} (raw ${ms(r.raw)})${r.failures ? `, ${r.failures} failed` : ''}`);
+      }
+      trace.start();
+      everythingAt[scale] = await measureEverything(server!, engine.db, big, options.everythingCalls);
+      slow.record(`$everything @ ${formatInt(patients)} patients`, trace.stop());
+    };
+    await measureScale('small', scales.small);
+    say(`population: growing to ${formatInt(scales.large)} patients`);
+    await loadPopulation(engine, store, scales.small, scales.large, familyBirth, totals);
+    await measureScale('large', scales.large);
+
+    figures.push({
+      key: 'load.store',
+      group: 'Bulk load',
+      label: 'FhirStore transactions of ~500 creates (population)',
+      unit: 'resources/s',
+      value: totals.resources / totals.storeSeconds,
+      text: `${perSecond(totals.resources / totals.storeSeconds, 'resources/s')} (${formatInt(totals.resources)} in ${totals.storeSeconds.toFixed(0)} s)`,
+      reference: {
+        label: `${engine.copyMethod} into bench_ref (4 indexes)`,
+        value: totals.refRows / totals.refSeconds,
+        text: perSecond(totals.refRows / totals.refSeconds, 'rows/s'),
+      },
+    });
+
+    for (const search of SEARCH_CASES) {
+      const at = searchAt.get(search.key);
+      for (const scale of ['small', 'large'] as const) {
+        const r = at?.[scale];
+        if (!r) continue;
+        const failed = r.failures === r.http.count;
+        figures.push({
+          key: `search.${search.key}.${scale}`,
+          group: `Search @ ${formatInt(scales[scale])} patients`,
+          label: search.label,
+          unit: 'ms',
+          value: failed ? null : r.http.p95,
+          text: ms(r.http),
+          reference: { label: 'hand-written SQL on bench_ref', value: r.raw.p95, text: ms(r.raw) },
+          target: { value: 10, better: 'lower' },
+          chart: scale === 'large',
+          ...(r.failures ? { error: `${r.failures}/${r.http.count} failed; first: ${r.firstFailure}` } : {}),
+        });
+        if (r.mismatches)
+          result.notes.push(
+            `${search.label} @ ${scale}: ${r.mismatches} answers differ from the data: ${r.firstMismatch}`,
+          );
+      }
+    }
+    for (const search of SEARCH_CASES) {
+      const at = searchAt.get(search.key);
+      if (!at?.small || !at.large) continue;
+      const failed = at.small.failures === at.small.http.count || at.large.failures === at.large.http.count;
+      const growth = at.large.http.p95 / at.small.http.p95;
+      const rawGrowth = at.large.raw.p95 / at.small.raw.p95;
+      figures.push({
+        key: `growth.${search.key}`,
+        group: `Growth of p95, ${formatInt(scales.small)} → ${formatInt(scales.large)} patients`,
+        label: search.label,
+        unit: '×',
+        value: failed ? null : growth,
+        text: failed ? '—' : `${growth.toFixed(2)}×`,
+        reference: { label: 'hand-written SQL', value: rawGrowth, text: `${rawGrowth.toFixed(2)}×` },
+        target: { value: 1.3, better: 'lower' },
+        chart: true,
+      });
+    }
+    for (const scale of ['small', 'large'] as const) {
+      const r = everythingAt[scale];
+      if (!r) continue;
+      const failed = r.failures === r.http.count;
+      figures.push({
+        key: `everything.${scale}`,
+        group: `$everything @ ${formatInt(scales[scale])} patients`,
+        label: `Patient/{id}/$everything, a record of ${formatInt(LARGE_RECORD_SIZE)} resources (${r.resources} returned)`,
+        unit: 'ms',
+        value: failed ? null : r.http.p95,
+        text: ms(r.http),
+        reference: { label: 'SELECT content FROM bench_ref WHERE patient = $1', value: r.raw.p95, text: ms(r.raw) },
+        target: { value: 50, better: 'lower' },
+        chart: scale === 'large',
+        ...(r.failures ? { error: `${r.failures}/${r.http.count} failed; first: ${r.firstFailure}` } : {}),
+      });
+    }
+    if (server.errors.length)
+      result.notes.push(`server logged ${server.errors.length} error(s); first: ${server.errors[0]}`);
+  } catch (e) {
+    const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    say(`${name}: the run stopped: ${message}`);
+    result.notes.push(`the run stopped early: ${e instanceof Error ? e.message : String(e)}`);
+    if (server?.errors.length) result.notes.push(`server errors: ${server.errors.slice(0, 3).join(' | ')}`);
+  } finally {
+    const plans = path.join(options.outDir, `slow-statements-${name}.txt`);
+    await slow.explain(engine, plans).catch(() => {});
+    result.notes.push(`slowest statements of each phase, with plans: ${path.relative(process.cwd(), plans)}`);
+    result.notes.push(`measured in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    process.removeListener('SIGINT', stopOnSignal);
+    await server?.close().catch(() => {});
+    await engine.close().catch((e: unknown) => say(`${name}: cleanup failed: ${String(e)}`));
+  }
+  return result;
+}
+
+async function main() {
+  const options = readBenchOptions();
+  const started = performance.now();
+  say(
+    `joinedup bench: engines ${options.engines.join(', ')}${options.quick ? ' (quick)' : ''}; results in ${path.relative(process.cwd(), options.outDir)}`,
+  );
+  const bundles = readSyntheaBundles(options.syntheaDir, options.bundleLimit);
+  say(
+    `read ${bundles.length} Synthea bundles, ${formatInt(bundles.reduce((n, b) => n + b.entries.length, 0))} resources`,
+  );
+  const engines: EngineResult[] = [];
+  for (const name of options.engines) engines.push(await benchEngine(name, options, bundles));
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    quick: options.quick,
+    seconds: Math.round((performance.now() - started) / 1000),
+    engines,
+  };
+  const files = writeResults(report, options.outDir);
+  process.stdout.write(
+    `\njoinedup benchmark ${report.date} · ${report.machine.cores} cores · ${report.machine.cpu} · Node ${report.machine.node}\n`,
+  );
+  for (const e of engines) process.stdout.write(`\n${formatTable(e)}\n`);
+  process.stdout.write(
+    `\nfigures: ${path.relative(process.cwd(), files.json)}\nchart:   ${path.relative(process.cwd(), files.svg)}\n`,
+  );
+}
+
+await main();
