@@ -151,7 +151,10 @@ export function compileSearch(
     const where = cursor
       ? `\n WHERE ${keysetAfter(ctx.p, keys, [...cursor.values, cursor.id, ...(multiType ? [cursor.type] : [])])}`
       : '';
-    const order = keys.map((k) => `${k.expr} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsLast ? 'LAST' : 'FIRST'}`).join(', ');
+    // NOT NULL keys get no NULLS clause, so that an index on them serves the order in both directions.
+    const order = keys
+      .map((k) => `${k.expr} ${k.descending ? 'DESC' : 'ASC'}${k.nullable ? ` NULLS ${k.nullsLast ? 'LAST' : 'FIRST'}` : ''}`)
+      .join(', ');
     const outerCols = [...RESULT_COLUMNS.split(', ').map((c) => `x.${c}`), ...sort.map((_, i) => `x.s${i}`)].join(', ');
     sql = `SELECT ${outerCols}\n  FROM (\n${inner}\n) x${where}\n ORDER BY ${order}\n LIMIT ${ctx.p.add(request.count + 1, 'int')}`;
     params = ctx.p.values;
