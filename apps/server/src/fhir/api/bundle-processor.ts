@@ -399,17 +399,34 @@ async function processTransaction(ctx: FhirContext, raw: unknown[]): Promise<Ent
     const txCtx = boundContext(ctx, tx);
     let current: ParsedEntry | undefined;
     try {
-      // Identical conditional creates and updates from concurrent transactions queue behind one another; the
-      // keys are the ones interactions.ts uses, and are taken in one order so that two bundles cannot deadlock.
-      const lockKeys = entries
-        .filter((e) => (e.method === 'POST' && e.headers['if-none-exist']) || (e.method === 'PUT' && !e.id))
-        .map((e) => conditionKey(e.type!, e.method === 'POST' ? e.headers['if-none-exist']! : e.condition));
+      // Conditional creates and updates are searched first without a lock: a condition that already matches one
+      // resource will not create, so it cannot race. Only the others take a lock, which queues identical conditional
+      // interactions of concurrent transactions behind one another (the keys are the ones interactions.ts uses),
+      // all in one statement and one order so that two bundles cannot deadlock; they are then searched again.
+      const found = new Map<string, string[]>();
+      for (const entry of entries) {
+        const condition = conditionOf(entry);
+        if (condition === undefined) continue;
+        current = entry;
+        const key = conditionKey(entry.type!, condition);
+        if (!found.has(key)) found.set(key, await searchIds(tx, ctx, entry.type!, condition));
+      }
+      current = undefined;
+      const lockKeys = [...found].filter(([, ids]) => ids.length !== 1).map(([key]) => key);
       if (lockKeys.length) {
         await tx.q.query(
           'SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) s',
           [lockKeys],
         );
+        for (const key of lockKeys) found.delete(key);
       }
+      const resolve = async (entry: ParsedEntry, what: 'create' | 'update', condition: string) => {
+        const key = conditionKey(entry.type!, condition);
+        let ids = found.get(key);
+        if (!ids) found.set(key, (ids = await searchIds(tx, ctx, entry.type!, condition)));
+        return atMostOne(ids, entry, what, condition);
+      };
+
       const written = new Set<string>();
       const claim = (entry: ParsedEntry, target: Target) => {
         const key = `${target.type}/${target.id}`;
@@ -436,11 +453,16 @@ async function processTransaction(ctx: FhirContext, raw: unknown[]): Promise<Ent
           : { status: 204 };
       }
 
+      // The searches below see the deletions.
+      if (results.some((r) => r.etag)) {
+        await tx.flush();
+        found.clear();
+      }
+
       // 2. Resolve what every POST and conditional PUT/PATCH stands for, before any reference is rewritten.
       const creates = new Map<number, CreateTarget>();
       const conditionalCreates = new Map<string, CreateTarget>();
       const posts = byMethod('POST');
-      if (posts.some((e) => e.headers['if-none-exist'])) await tx.flush();
       for (const entry of posts) {
         current = entry;
         const condition = entry.headers['if-none-exist'];
@@ -451,7 +473,7 @@ async function processTransaction(ctx: FhirContext, raw: unknown[]): Promise<Ent
         const key = conditionKey(entry.type!, condition);
         let target = conditionalCreates.get(key);
         if (!target) {
-          const [match] = await findOne(tx, ctx, entry, 'create', true, stripType(entry.type!, condition));
+          const match = await resolve(entry, 'create', stripType(entry.type!, condition));
           target = { type: entry.type!, id: match ?? tx.newId(), existing: match !== undefined, firstIndex: entry.index };
           conditionalCreates.set(key, target);
         }
@@ -462,7 +484,10 @@ async function processTransaction(ctx: FhirContext, raw: unknown[]): Promise<Ent
         current = entry;
         let id = entry.id;
         if (id === undefined) {
-          const [match] = await findOne(tx, ctx, entry, entry.method === 'PUT' ? 'update' : 'patch', entry.method === 'PUT');
+          const match =
+            entry.method === 'PUT'
+              ? await resolve(entry, 'update', entry.condition)
+              : (await findOne(tx, ctx, entry, 'patch', false))[0];
           id = match ?? (typeof entry.resource?.id === 'string' ? entry.resource.id : tx.newId());
         }
         updates.set(entry.index, { type: entry.type!, id });
@@ -571,25 +596,45 @@ function conditionKey(type: string, condition: string): string {
   return `${type}?${query}`;
 }
 
-/** The ids matching an entry's condition: none or one (more is 412); with `required`, none is allowed too. */
+/** What fhir/search needs to know of the model, from the FHIR context. */
+function searchContext(ctx: FhirContext) {
+  return { ...ctx, defs: ctx.model.definitions, scopeOf: ctx.model.scopeOf };
+}
+
+/** The condition of a conditional create or update, which may create a resource. */
+function conditionOf(entry: ParsedEntry): string | undefined {
+  if (entry.method === 'POST' && entry.headers['if-none-exist']) return stripType(entry.type!, entry.headers['if-none-exist']);
+  if (entry.method === 'PUT' && entry.id === undefined) return entry.condition;
+  return undefined;
+}
+
+async function searchIds(tx: StoreTransaction, ctx: FhirContext, type: string, condition: string): Promise<string[]> {
+  if (!condition) throw badRequest('A conditional interaction needs search parameters', { code: 'conditional.empty' });
+  return (await findIdsForCondition(tx.q, searchContext(ctx), type, condition)).map((m) => m.id);
+}
+
+function atMostOne(ids: string[], entry: ParsedEntry, what: string, condition: string): string | undefined {
+  if (ids.length > 1) {
+    throw preconditionFailed(
+      `${ids.length} ${entry.type} resources match '${condition}'; a conditional ${what} needs at most one`,
+      { code: 'conditional.multiple-matches' },
+    );
+  }
+  return ids[0];
+}
+
+/** The ids matching a conditional delete (none or one) or patch (exactly one). */
 async function findOne(
   tx: StoreTransaction,
   ctx: FhirContext,
   entry: ParsedEntry,
-  what: 'create' | 'update' | 'patch' | 'delete',
+  what: 'patch' | 'delete',
   noneAllowed: boolean,
-  condition = entry.condition,
 ): Promise<string[]> {
-  if (!condition) throw badRequest(`A conditional ${what} needs search parameters`, { code: 'conditional.empty' });
-  const matches = await findIdsForCondition(tx.q, ctx, entry.type!, condition);
-  if (matches.length > 1) {
-    throw preconditionFailed(
-      `${matches.length} ${entry.type} resources match '${condition}'; a conditional ${what} needs at most one`,
-      { code: 'conditional.multiple-matches' },
-    );
-  }
-  if (matches.length === 0 && !noneAllowed) throw notFound(`No ${entry.type} matches '${condition}'`);
-  return matches.map((m) => m.id);
+  const ids = await searchIds(tx, ctx, entry.type!, entry.condition);
+  atMostOne(ids, entry, what, entry.condition);
+  if (ids.length === 0 && !noneAllowed) throw notFound(`No ${entry.type} matches '${entry.condition}'`);
+  return ids;
 }
 
 // FHIR R4 bundle.html#references and http.html#trules: a reference to an entry's fullUrl becomes the id that
@@ -632,7 +677,7 @@ async function rewriteReferences(
     const inBundle = conditionalCreates.get(conditionKey(type!, query!));
     let id = inBundle?.id;
     if (id === undefined) {
-      const matches = await findIdsForCondition(tx.q, ctx, type!, query!);
+      const matches = await findIdsForCondition(tx.q, searchContext(ctx), type!, query!);
       if (matches.length !== 1) {
         throw preconditionFailed(
           `The conditional reference '${reference}' matches ${matches.length} resources; it must match exactly one`,

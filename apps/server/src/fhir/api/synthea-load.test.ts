@@ -1,0 +1,146 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { createTestApp, type TestApp } from '../../test-support/test-app.ts';
+
+// Loads the 100-patient Synthea R4 sample through POST /fhir as transactions, then checks the API's counts
+// against counts taken from the files themselves.
+
+const DATA = path.resolve(import.meta.dirname, '../../../../../../shared/data/synthea-r4-100');
+// Synthea re-sends the Organizations and Practitioners its patients refer to in every patient bundle.
+const SHARED_TYPES = new Set(['Organization', 'Practitioner']);
+
+interface Entry {
+  fullUrl?: string;
+  resource: { resourceType: string; id?: string; identifier?: { system?: string; value?: string }[] } & Record<string, unknown>;
+  request: { method: string; url: string; ifNoneExist?: string };
+}
+interface Bundle {
+  resourceType: 'Bundle';
+  type: string;
+  entry: Entry[];
+}
+
+let app: TestApp;
+const bundles: { name: string; bundle: Bundle }[] = [];
+
+before(async () => {
+  app = await createTestApp();
+  const files = fs
+    .readdirSync(DATA)
+    .filter((f) => f.endsWith('.json.gz'))
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  for (const name of files) {
+    bundles.push({ name, bundle: JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(DATA, name))).toString('utf8')) as Bundle });
+  }
+});
+after(async () => {
+  await app.close();
+});
+
+function rank(file: string): number {
+  if (file.startsWith('hospitalInformation')) return 0;
+  if (file.startsWith('practitionerInformation')) return 1;
+  return 2;
+}
+
+function identifierOf(resource: Entry['resource']): string {
+  const id = resource.identifier?.[0];
+  assert.ok(id?.system && id.value, `${resource.resourceType}/${resource.id} has no identifier`);
+  return `${id.system}|${id.value}`;
+}
+
+function asConditionalCreates(bundle: Bundle): Bundle {
+  return {
+    ...bundle,
+    entry: bundle.entry.map((e) =>
+      SHARED_TYPES.has(e.resource.resourceType)
+        ? { ...e, request: { ...e.request, ifNoneExist: `identifier=${identifierOf(e.resource)}` } }
+        : e,
+    ),
+  };
+}
+
+async function total(query: string): Promise<number> {
+  const res = await app.request('GET', `/fhir/${query}${query.includes('?') ? '&' : '?'}_summary=count`);
+  assert.equal(res.status, 200, `${query}: ${res.text}`);
+  return res.json.total as number;
+}
+
+test('loads all Synthea bundles as transactions and counts match the files', async () => {
+  assert.equal(bundles.length, 102);
+  const expected = new Map<string, number>();
+  const shared = new Map<string, Set<string>>();
+  let resources = 0;
+  for (const { bundle } of bundles) {
+    for (const e of bundle.entry) {
+      const type = e.resource.resourceType;
+      resources++;
+      if (SHARED_TYPES.has(type)) {
+        let set = shared.get(type);
+        if (!set) shared.set(type, (set = new Set()));
+        set.add(identifierOf(e.resource));
+      } else {
+        expected.set(type, (expected.get(type) ?? 0) + 1);
+      }
+    }
+  }
+  for (const [type, set] of shared) expected.set(type, set.size);
+
+  // The two shared bundles go first; patient bundles then run a few at a time on a server.
+  const [head, rest] = [bundles.slice(0, 2), bundles.slice(2)];
+  const concurrency = app.db.engine === 'postgres' ? 8 : 1;
+  const started = performance.now();
+  const post = async ({ name, bundle }: (typeof bundles)[number]) => {
+    const res = await app.request('POST', '/fhir', asConditionalCreates(bundle), { prefer: 'return=minimal' });
+    assert.equal(res.status, 200, `${name}: ${res.text.slice(0, 2000)}`);
+    assert.equal(res.json.entry.length, bundle.entry.length);
+  };
+  for (const b of head) await post(b);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < rest.length) await post(rest[next++]!);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const rate = Math.round(resources / seconds);
+  console.log(
+    `synthea load (${app.db.engine}, ${concurrency} at a time): ${bundles.length} bundles, ${resources} entries in ${seconds.toFixed(1)} s = ${rate} resources/s`,
+  );
+
+  for (const [type, n] of [...expected].sort()) {
+    assert.equal(await total(type), n, `${type} count`);
+  }
+
+  // A few searches, checked against the files.
+  const patientBundle = bundles.find((b) => rank(b.name) === 2)!.bundle;
+  const patientEntry = patientBundle.entry.find((e) => e.resource.resourceType === 'Patient')!;
+  const mrn = patientEntry.resource.identifier!.find((i) => i.system === 'https://github.com/synthetichealth/synthea')!;
+  const found = await app.request('GET', `/fhir/Patient?identifier=${encodeURIComponent(`${mrn.system}|${mrn.value}`)}`);
+  assert.equal(found.status, 200, found.text);
+  assert.equal(found.json.entry.length, 1);
+  const patientId = found.json.entry[0].resource.id as string;
+
+  const codeCounts = new Map<string, number>();
+  for (const e of patientBundle.entry) {
+    if (e.resource.resourceType !== 'Observation') continue;
+    const coding = (e.resource.code as { coding: { system: string; code: string }[] }).coding[0]!;
+    const key = `${coding.system}|${coding.code}`;
+    codeCounts.set(key, (codeCounts.get(key) ?? 0) + 1);
+  }
+  const [code, n] = [...codeCounts].sort((a, b) => b[1] - a[1])[0]!;
+  assert.equal(await total(`Observation?patient=${patientId}&code=${encodeURIComponent(code)}`), n, `Observations ${code}`);
+
+  let active = 0;
+  for (const { bundle } of bundles) {
+    for (const e of bundle.entry) {
+      if (e.resource.resourceType !== 'Condition') continue;
+      const status = (e.resource.clinicalStatus as { coding: { code: string }[] } | undefined)?.coding[0]?.code;
+      if (status === 'active') active++;
+    }
+  }
+  assert.equal(await total('Condition?clinical-status=active'), active, 'active Conditions');
+});
