@@ -1,5 +1,4 @@
-import type { BenchReport, Figure } from './report.ts';
-import { formatNumber } from './report.ts';
+import { formatNumber, type BenchReport, type Figure } from './figures.ts';
 
 const PANEL_W = 300;
 const PANEL_H = 230;

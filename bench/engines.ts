@@ -54,7 +54,7 @@ export async function openBenchPglite(): Promise<BenchEngine> {
       lite.transaction((tx) => fn({ query: (text, params) => run(tx, text, params) })),
     close: () => lite.close(),
   };
-  const [version] = await db.query<{ v: string }>('SHOW server_version');
+  const [version] = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
   return {
     name: 'pglite',
     description: `PGlite (PostgreSQL ${version?.v ?? '?'} in WASM, one core, temporary data directory)`,
@@ -82,7 +82,7 @@ export async function openBenchPostgres(url: string): Promise<BenchEngine | stri
   let version: string;
   try {
     await probe.connect();
-    const res = await probe.query<{ v: string }>('SHOW server_version');
+    const res = await probe.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     version = res.rows[0]?.v ?? '?';
   } catch (e) {
     return `the PostgreSQL server at ${redact(url)} did not answer (${e instanceof Error ? e.message : String(e)})`;

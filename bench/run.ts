@@ -11,15 +11,8 @@ import { generatePatient, LARGE_RECORD } from './population.ts';
 import { formatInt, say } from './progress.ts';
 import { measureReads, type ReadTarget } from './reads.ts';
 import { createReferenceTables } from './reference-tables.ts';
-import {
-  formatNumber,
-  formatTable,
-  machine,
-  writeResults,
-  type BenchReport,
-  type EngineResult,
-  type Figure,
-} from './report.ts';
+import { formatNumber, type BenchReport, type EngineResult } from './figures.ts';
+import { formatTable, machine, writeResults } from './report.ts';
 import { measureEverything, measureSearch, SEARCH_CASES, type SearchResult } from './searches.ts';
 import { oneLine, SqlTrace, type StatementStats } from './sql-trace.ts';
 import { readSyntheaBundles, type SyntheaBundle } from './synthea.ts';
@@ -37,6 +30,14 @@ class SlowStatements {
 
   record(phase: string, stats: StatementStats[]) {
     this.phases.push({ phase, top: stats.slice(0, 3) });
+  }
+
+  /** A note naming the statement that took the most time in a phase. */
+  describe(phase: string): string | undefined {
+    const s = this.phases.find((p) => p.phase === phase)?.top[0];
+    if (!s) return undefined;
+    const mean = s.totalMs / Math.max(1, s.calls);
+    return `${phase}: most time in (${s.calls} calls, ${mean.toFixed(2)} ms mean, ${s.maxMs.toFixed(1)} ms max) ${oneLine(s.sql)}`;
   }
 
   async explain(engine: BenchEngine, file: string) {
@@ -106,6 +107,10 @@ async function benchEngine(
     const ingest = await ingestBundles(server, bundles, options.ingestConcurrency);
     slow.record('ingest (POST /fhir transactions)', trace.stop());
     const copy = await copyBundles(engine, bundles);
+    if (name === 'postgres' && ingest.resources / ingest.seconds < 5_000) {
+      const why = slow.describe('ingest (POST /fhir transactions)');
+      if (why) result.notes.push(why);
+    }
     figures.push({
       key: 'ingest',
       group: 'Ingest',
@@ -252,6 +257,9 @@ async function benchEngine(
           chart: scale === 'large',
           ...(r.failures ? { error: `${r.failures}/${r.http.count} failed; first: ${r.firstFailure}` } : {}),
         });
+        const over = !failed && r.http.p95 > 10;
+        const why = over ? slow.describe(`${search.label} @ ${formatInt(scales[scale])} patients`) : undefined;
+        if (why) result.notes.push(why);
         if (r.mismatches)
           result.notes.push(
             `${search.label} @ ${scale}: ${r.mismatches} answers differ from the data: ${r.firstMismatch}`,
@@ -280,6 +288,9 @@ async function benchEngine(
       const r = everythingAt[scale];
       if (!r) continue;
       const failed = r.failures === r.http.count;
+      const why =
+        !failed && r.http.p95 > 50 ? slow.describe(`$everything @ ${formatInt(scales[scale])} patients`) : undefined;
+      if (why) result.notes.push(why);
       figures.push({
         key: `everything.${scale}`,
         group: `$everything @ ${formatInt(scales[scale])} patients`,
