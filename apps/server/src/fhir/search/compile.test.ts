@@ -21,7 +21,13 @@ const SEARCHES: [string | undefined, string, { compartment?: string }?][] = [
   ['Encounter', 'patient=p1&_revinclude=Observation:encounter&_total=accurate'],
   ['Observation', 'subject:Patient.organization.name=leeds&value-quantity=gt70||kg'],
   ['Patient', '_has:Observation:patient:component-code-value-quantity=http://loinc.org|8480-6$gt140'],
-  ['Patient', 'gender:not=male&name:contains=an&_sort=family,-birthdate&_cursor=' + Buffer.from(JSON.stringify({ d: 'n', k: ['smith', null], i: 'p1', t: 'Patient', s: 'family,-birthdate' })).toString('base64url')],
+  [
+    'Patient',
+    'gender:not=male&name:contains=an&_sort=family,-birthdate&_cursor=' +
+      Buffer.from(
+        JSON.stringify({ d: 'n', k: ['smith', null], i: 'p1', t: 'Patient', s: 'family,-birthdate' }),
+      ).toString('base64url'),
+  ],
   [undefined, '_type=Patient,Organization,Observation&_lastUpdated=ap2025-12&_count=10'],
   ['Observation', 'code=8302-2&_count=5', { compartment: 'p1' }],
   ['Observation', 'encounter:missing=true&_id=o1,o2&status=final,amended'],
@@ -36,7 +42,7 @@ test('compiled SQL matches the snapshots', () => {
       maxCount: 1000,
       ...(opts?.compartment ? { compartment: { type: 'Patient' as const, id: opts.compartment } } : {}),
     });
-    const c = compileSearch(model.definitions, model.scopeOf, request, { now });
+    const c = compileSearch(model.definitions, (t: string) => model.scopeOf(t), request, { now });
     actual[`${type ?? ''}?${qs}${opts?.compartment ? ` (compartment Patient/${opts.compartment})` : ''}`] = {
       sql: c.sql,
       params: c.params,
@@ -52,13 +58,21 @@ test('compiled SQL matches the snapshots', () => {
 
 test('values never reach the SQL text', () => {
   const hostile = "x' OR 1=1 --";
-  const request = parseSearchRequest('Patient', [['family', hostile], ['identifier', `a|${hostile}`], ['_id', hostile]], {
-    strict: true,
-    defaultCount: 20,
-    maxCount: 100,
-  });
+  const request = parseSearchRequest(
+    'Patient',
+    [
+      ['family', hostile],
+      ['identifier', `a|${hostile}`],
+      ['_id', hostile],
+    ],
+    {
+      strict: true,
+      defaultCount: 20,
+      maxCount: 100,
+    },
+  );
   try {
-    const c = compileSearch(model.definitions, model.scopeOf, request, { now });
+    const c = compileSearch(model.definitions, (t: string) => model.scopeOf(t), request, { now });
     assert.ok(!c.sql!.includes('OR 1=1'));
     assert.ok(c.params.includes(hostile));
   } catch (e) {

@@ -5,7 +5,16 @@ import { tablesOf, type Scope } from '../store/store.migrations.ts';
 import { parseReference } from './extract.ts';
 import type { Filter, IncludeSpec, ParsedName, SearchRequest, SortKey } from './request.ts';
 import { and, escapeLike, or, SqlParams, type SqlCast } from './sql-fragment.ts';
-import { dateRange, normaliseString, numberRange, splitEscaped, truncate, unescapeValue, type NumberRange, type Range } from './values.ts';
+import {
+  dateRange,
+  normaliseString,
+  numberRange,
+  splitEscaped,
+  truncate,
+  unescapeValue,
+  type NumberRange,
+  type Range,
+} from './values.ts';
 
 export type ScopeOf = (resourceType: string) => Scope;
 
@@ -125,14 +134,20 @@ export function compileSearch(
     for (const [scope, scopeTypes] of byScope) {
       const subject = subjectFor(ctx, 'r', scopeTypes, scope);
       const conditions = [
-        scopeTypes.length === 1 ? `r.resource_type = ${subject.typeSql}` : `r.resource_type = ANY(${ctx.p.add(scopeTypes, 'text[]')})`,
+        scopeTypes.length === 1
+          ? `r.resource_type = ${subject.typeSql}`
+          : `r.resource_type = ANY(${ctx.p.add(scopeTypes, 'text[]')})`,
         'NOT r.deleted',
       ];
       if (request.compartment) conditions.push(compartmentCondition(ctx, subject, request.compartment.id));
       conditions.push(...patientKeyFastPath(ctx, subject, filters));
       for (const f of filters) conditions.push(filterCondition(ctx, subject, f.name, f.value, f.raw));
-      const sortCols = withSort ? sort.map((s, i) => `, ${sortExpression(ctx, subject, s.key).sql} AS s${i}`).join('') : '';
-      const columns = RESULT_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ');
+      const sortCols = withSort
+        ? sort.map((s, i) => `, ${sortExpression(ctx, subject, s.key).sql} AS s${i}`).join('')
+        : '';
+      const columns = RESULT_COLUMNS.split(', ')
+        .map((c) => `r.${c}`)
+        .join(', ');
       parts.push(`SELECT ${columns}${sortCols}\n  FROM ${tablesOf(scope).resource} r\n WHERE ${and(conditions)}`);
     }
     return parts;
@@ -144,16 +159,35 @@ export function compileSearch(
     const ctx: Ctx = { defs, scopeOf, p: new SqlParams(), now };
     const inner = branches(ctx, true).join('\nUNION ALL\n');
     const keys = [
-      ...sort.map((s, i) => ({ expr: `x.s${i}`, cast: s.cast, descending: s.key.descending !== backwards, nullsLast: !backwards, nullable: !s.key.code.startsWith('_') })),
+      ...sort.map((s, i) => ({
+        expr: `x.s${i}`,
+        cast: s.cast,
+        descending: s.key.descending !== backwards,
+        nullsLast: !backwards,
+        nullable: !s.key.code.startsWith('_'),
+      })),
       { expr: 'x.id', cast: 'text' as SqlCast, descending: backwards, nullsLast: true, nullable: false },
-      ...(multiType ? [{ expr: 'x.resource_type', cast: 'text' as SqlCast, descending: backwards, nullsLast: true, nullable: false }] : []),
+      ...(multiType
+        ? [
+            {
+              expr: 'x.resource_type',
+              cast: 'text' as SqlCast,
+              descending: backwards,
+              nullsLast: true,
+              nullable: false,
+            },
+          ]
+        : []),
     ];
     const where = cursor
       ? `\n WHERE ${keysetAfter(ctx.p, keys, [...cursor.values, cursor.id, ...(multiType ? [cursor.type] : [])])}`
       : '';
     // NOT NULL keys get no NULLS clause, so that an index on them serves the order in both directions.
     const order = keys
-      .map((k) => `${k.expr} ${k.descending ? 'DESC' : 'ASC'}${k.nullable ? ` NULLS ${k.nullsLast ? 'LAST' : 'FIRST'}` : ''}`)
+      .map(
+        (k) =>
+          `${k.expr} ${k.descending ? 'DESC' : 'ASC'}${k.nullable ? ` NULLS ${k.nullsLast ? 'LAST' : 'FIRST'}` : ''}`,
+      )
       .join(', ');
     const outerCols = [...RESULT_COLUMNS.split(', ').map((c) => `x.${c}`), ...sort.map((_, i) => `x.s${i}`)].join(', ');
     sql = `SELECT ${outerCols}\n  FROM (\n${inner}\n) x${where}\n ORDER BY ${order}\n LIMIT ${ctx.p.add(request.count + 1, 'int')}`;
@@ -198,7 +232,8 @@ function searchTypes(defs: SearchDefinitions, request: SearchRequest): string[] 
   }
   if (request.types.length === 0) return [...defs.byType.keys()].sort();
   for (const t of request.types) {
-    if (!defs.byType.has(t)) throw badRequest(`Unknown resource type ${t} in _type`, { code: 'search.unknown-type', expression: '_type' });
+    if (!defs.byType.has(t))
+      throw badRequest(`Unknown resource type ${t} in _type`, { code: 'search.unknown-type', expression: '_type' });
   }
   return [...new Set(request.types)].sort();
 }
@@ -213,7 +248,8 @@ function definitionOf(ctx: Ctx, types: readonly string[], code: string): SearchP
   for (const t of types) {
     const def = ctx.defs.byType.get(t)?.get(code);
     if (!def) throw new UnknownParameter(`Unknown search parameter ${code}${types.length === 1 ? ` for ${t}` : ''}`);
-    if (found && found.type !== def.type) throw new UnknownParameter(`Search parameter ${code} differs between the types searched`);
+    if (found && found.type !== def.type)
+      throw new UnknownParameter(`Search parameter ${code} differs between the types searched`);
     found ??= def;
   }
   if (!found) throw new UnknownParameter(`Unknown search parameter ${code}`);
@@ -221,7 +257,10 @@ function definitionOf(ctx: Ctx, types: readonly string[], code: string): SearchP
 }
 
 function invalidValue(raw: string, message: string) {
-  return badRequest(`Invalid value for search parameter ${raw}: ${message}`, { code: 'search.invalid-value', expression: raw });
+  return badRequest(`Invalid value for search parameter ${raw}: ${message}`, {
+    code: 'search.invalid-value',
+    expression: raw,
+  });
 }
 
 function orValues(raw: string, value: string): string[] {
@@ -251,12 +290,19 @@ function filterCondition(ctx: Ctx, s: Subject, name: ParsedName, value: string, 
   return indexExists(ctx, s, table, def.code, or(predicates), x);
 }
 
-function tableOf(type: SearchParamType): keyof ReturnType<typeof tablesOf> {
+function tableOf(type: SearchParamType): SearchParamType {
   return type;
 }
 
 /** EXISTS over the index rows of one parameter of the subject's resource. */
-function indexExists(ctx: Ctx, s: Subject, table: SearchParamType, code: string, predicate: string, alias?: string): string {
+function indexExists(
+  ctx: Ctx,
+  s: Subject,
+  table: SearchParamType,
+  code: string,
+  predicate: string,
+  alias?: string,
+): string {
   const x = alias ?? ctx.p.alias('x');
   const t = tablesOf(s.scope)[table];
   const where = and([
@@ -284,11 +330,15 @@ function checkModifier(ctx: Ctx, def: SearchParamDef, modifier: string | undefin
   if (allowed[def.type].includes(modifier)) return;
   if (def.type === 'reference' && TYPE_RE.test(modifier)) {
     if (!ctx.defs.byType.has(modifier)) throw invalidValue(raw, `unknown resource type ${modifier}`);
-    if (def.targets.length > 0 && !def.targets.includes(modifier)) throw invalidValue(raw, `${def.code} cannot refer to ${modifier}`);
+    if (def.targets.length > 0 && !def.targets.includes(modifier))
+      throw invalidValue(raw, `${def.code} cannot refer to ${modifier}`);
     return;
   }
   if ((def.type === 'token' || def.type === 'reference') && SUPERSET_MODIFIERS.has(modifier)) {
-    throw notSupported(`The :${modifier} modifier is not supported on ${def.code}`, { code: 'search.modifier-not-supported', expression: raw });
+    throw notSupported(`The :${modifier} modifier is not supported on ${def.code}`, {
+      code: 'search.modifier-not-supported',
+      expression: raw,
+    });
   }
   throw badRequest(`Unknown modifier :${modifier} on ${def.type} parameter ${def.code}`, {
     code: 'search.invalid-modifier',
@@ -296,7 +346,14 @@ function checkModifier(ctx: Ctx, def: SearchParamDef, modifier: string | undefin
   });
 }
 
-function valuePredicate(ctx: Ctx, x: string, def: SearchParamDef, modifier: string | undefined, v: string, raw: string): string {
+function valuePredicate(
+  ctx: Ctx,
+  x: string,
+  def: SearchParamDef,
+  modifier: string | undefined,
+  v: string,
+  raw: string,
+): string {
   const p = ctx.p;
   switch (def.type) {
     case 'string': {
@@ -327,6 +384,8 @@ function valuePredicate(ctx: Ctx, x: string, def: SearchParamDef, modifier: stri
     }
     case 'composite':
       return compositePredicate(ctx, x, def, v, raw);
+    default:
+      return 'FALSE';
   }
 }
 
@@ -358,7 +417,11 @@ function parseDate(v: string, raw: string): { prefix: string; range: Range } {
   const { prefix, rest } = splitPrefix(v);
   // A `+` in a time zone arrives as a space when the client forgot to encode it.
   const range = dateRange(rest.replace(/ (\d\d:\d\d)$/, '+$1'));
-  if (!range) throw invalidValue(raw, `${v.slice(0, 64)} is not a date, with an optional prefix (eq, ne, gt, lt, ge, le, sa, eb, ap)`);
+  if (!range)
+    throw invalidValue(
+      raw,
+      `${v.slice(0, 64)} is not a date, with an optional prefix (eq, ne, gt, lt, ge, le, sa, eb, ap)`,
+    );
   return { prefix, range };
 }
 
@@ -432,7 +495,15 @@ function numberPredicate(p: SqlParams, value: string, prefix: string, n: NumberR
   }
 }
 
-function quantityPredicate(p: SqlParams, value: string, system: string, code: string, unit: string | undefined, v: string, raw: string): string {
+function quantityPredicate(
+  p: SqlParams,
+  value: string,
+  system: string,
+  code: string,
+  unit: string | undefined,
+  v: string,
+  raw: string,
+): string {
   const parts = splitEscaped(v, '|', 3);
   const { prefix, number } = parseNumber(parts[0]!, raw);
   const conditions = [numberPredicate(p, value, prefix, number)];
@@ -449,7 +520,14 @@ function quantityPredicate(p: SqlParams, value: string, system: string, code: st
   return and(conditions);
 }
 
-function referencePredicate(ctx: Ctx, x: string, def: SearchParamDef, modifier: string | undefined, v: string, raw: string): string {
+function referencePredicate(
+  ctx: Ctx,
+  x: string,
+  def: SearchParamDef,
+  modifier: string | undefined,
+  v: string,
+  raw: string,
+): string {
   const p = ctx.p;
   if (modifier === 'identifier') return tokenPredicate(p, `${x}.identifier_system`, `${x}.identifier_value`, v);
   const text = unescapeValue(v);
@@ -466,10 +544,17 @@ function referencePredicate(ctx: Ctx, x: string, def: SearchParamDef, modifier: 
 }
 
 /** The type (when known) and id a reference search value names. */
-function referenceTarget(ctx: Ctx, def: SearchParamDef, text: string, typed: string | undefined, raw: string): { type?: string; id: string } {
+function referenceTarget(
+  ctx: Ctx,
+  def: SearchParamDef,
+  text: string,
+  typed: string | undefined,
+  raw: string,
+): { type?: string; id: string } {
   if (text.includes('/')) {
     const ref = parseReference(text);
-    if (!ref?.targetType || !ref.targetId || ref.url) throw invalidValue(raw, `${text.slice(0, 64)} is not a reference`);
+    if (!ref?.targetType || !ref.targetId || ref.url)
+      throw invalidValue(raw, `${text.slice(0, 64)} is not a reference`);
     if (!ctx.defs.byType.has(ref.targetType)) throw invalidValue(raw, `unknown resource type ${ref.targetType}`);
     if (typed && typed !== ref.targetType) throw invalidValue(raw, `the reference is not to a ${typed}`);
     return { type: ref.targetType, id: ref.targetId };
@@ -484,7 +569,8 @@ function compositePredicate(ctx: Ctx, x: string, def: SearchParamDef, v: string,
   const parts = splitEscaped(v, '$', 2);
   const [first, second] = def.components;
   if (parts.length !== 2 || !first || !second) throw invalidValue(raw, 'a composite value is first$second');
-  if (first.def.type !== 'token') throw notSupported(`Composite ${def.code} is not supported`, { code: 'search.not-supported', expression: raw });
+  if (first.def.type !== 'token')
+    throw notSupported(`Composite ${def.code} is not supported`, { code: 'search.not-supported', expression: raw });
   const p = ctx.p;
   const c1 = tokenPredicate(p, `${x}.c1_system`, `${x}.c1_code`, parts[0]!);
   const value = parts[1]!;
@@ -495,12 +581,23 @@ function compositePredicate(ctx: Ctx, x: string, def: SearchParamDef, v: string,
       break;
     case 'reference': {
       const target = referenceTarget(ctx, second.def, unescapeValue(value), undefined, raw);
-      c2 = and([`${x}.c2_code = ${p.add(target.id, 'text')}`, ...(target.type ? [`${x}.c2_system = ${p.add(target.type, 'text')}`] : [])]);
+      c2 = and([
+        `${x}.c2_code = ${p.add(target.id, 'text')}`,
+        ...(target.type ? [`${x}.c2_system = ${p.add(target.type, 'text')}`] : []),
+      ]);
       break;
     }
     case 'quantity':
     case 'number':
-      c2 = quantityPredicate(p, `(${x}.c2_low + ${x}.c2_high) / 2`, `${x}.c2_system`, `${x}.c2_code`, undefined, value, raw);
+      c2 = quantityPredicate(
+        p,
+        `(${x}.c2_low + ${x}.c2_high) / 2`,
+        `${x}.c2_system`,
+        `${x}.c2_code`,
+        undefined,
+        value,
+        raw,
+      );
       break;
     case 'date':
       c2 = datePredicate(ctx, `${x}.c2_date_low`, `${x}.c2_date_high`, value, raw);
@@ -508,47 +605,86 @@ function compositePredicate(ctx: Ctx, x: string, def: SearchParamDef, v: string,
     case 'string':
       c2 = prefixRange(p, `${x}.c2_string`, normaliseString(unescapeValue(value)));
       break;
-    default:
+    case 'uri':
+    case 'composite':
       throw notSupported(`Composite ${def.code} is not supported`, { code: 'search.not-supported', expression: raw });
   }
   return and([c1, c2]);
 }
 
 function idCondition(ctx: Ctx, s: Subject, name: ParsedName, value: string, raw: string): string {
-  if (name.chain) throw badRequest(`${raw}: _id is not a reference, so it cannot be chained`, { code: 'search.invalid-chain', expression: raw });
-  if (name.modifier !== undefined && name.modifier !== 'not') throw badRequest(`Unknown modifier :${name.modifier} on _id`, { code: 'search.invalid-modifier', expression: raw });
+  if (name.chain)
+    throw badRequest(`${raw}: _id is not a reference, so it cannot be chained`, {
+      code: 'search.invalid-chain',
+      expression: raw,
+    });
+  if (name.modifier !== undefined && name.modifier !== 'not')
+    throw badRequest(`Unknown modifier :${name.modifier} on _id`, { code: 'search.invalid-modifier', expression: raw });
   const ids = orValues(raw, value).map(unescapeValue);
-  const condition = ids.length === 1 ? `${s.alias}.id = ${ctx.p.add(ids[0], 'text')}` : `${s.alias}.id = ANY(${ctx.p.add(ids, 'text[]')})`;
+  const condition =
+    ids.length === 1
+      ? `${s.alias}.id = ${ctx.p.add(ids[0], 'text')}`
+      : `${s.alias}.id = ANY(${ctx.p.add(ids, 'text[]')})`;
   return name.modifier === 'not' ? `NOT (${condition})` : condition;
 }
 
 function lastUpdatedCondition(ctx: Ctx, s: Subject, name: ParsedName, value: string, raw: string): string {
-  if (name.chain) throw badRequest(`${raw}: _lastUpdated is not a reference, so it cannot be chained`, { code: 'search.invalid-chain', expression: raw });
-  if (name.modifier !== undefined) throw badRequest(`Unknown modifier :${name.modifier} on _lastUpdated`, { code: 'search.invalid-modifier', expression: raw });
+  if (name.chain)
+    throw badRequest(`${raw}: _lastUpdated is not a reference, so it cannot be chained`, {
+      code: 'search.invalid-chain',
+      expression: raw,
+    });
+  if (name.modifier !== undefined)
+    throw badRequest(`Unknown modifier :${name.modifier} on _lastUpdated`, {
+      code: 'search.invalid-modifier',
+      expression: raw,
+    });
   const col = `${s.alias}.last_updated`;
   return or(orValues(raw, value).map((v) => datePredicate(ctx, col, col, v, raw)));
 }
 
 /** `subject:Patient.name=x`: the reference's target must match the rest of the chain. */
-function chainCondition(ctx: Ctx, s: Subject, def: SearchParamDef, name: ParsedName, value: string, raw: string): string {
+function chainCondition(
+  ctx: Ctx,
+  s: Subject,
+  def: SearchParamDef,
+  name: ParsedName,
+  value: string,
+  raw: string,
+): string {
   if (def.type !== 'reference') {
-    throw badRequest(`${raw}: ${def.code} is not a reference parameter, so it cannot be chained`, { code: 'search.invalid-chain', expression: raw });
+    throw badRequest(`${raw}: ${def.code} is not a reference parameter, so it cannot be chained`, {
+      code: 'search.invalid-chain',
+      expression: raw,
+    });
   }
   const chained = name.chain!;
   let targets: readonly string[];
   if (name.modifier !== undefined) {
     if (!TYPE_RE.test(name.modifier) || !ctx.defs.byType.has(name.modifier)) {
-      throw badRequest(`${raw}: a chain takes a resource type as its modifier`, { code: 'search.invalid-chain', expression: raw });
+      throw badRequest(`${raw}: a chain takes a resource type as its modifier`, {
+        code: 'search.invalid-chain',
+        expression: raw,
+      });
     }
     targets = [name.modifier];
   } else {
     targets = def.targets;
-    if (targets.length === 0) throw badRequest(`${raw}: name the target type, as in ${def.code}:Patient.${chained.code}`, { code: 'search.invalid-chain', expression: raw });
+    if (targets.length === 0)
+      throw badRequest(`${raw}: name the target type, as in ${def.code}:Patient.${chained.code}`, {
+        code: 'search.invalid-chain',
+        expression: raw,
+      });
   }
   const usable = targets.filter(
-    (t) => chained.has || chained.code === '_id' || chained.code === '_lastUpdated' || ctx.defs.byType.get(t)?.has(chained.code),
+    (t) =>
+      chained.has ||
+      chained.code === '_id' ||
+      chained.code === '_lastUpdated' ||
+      ctx.defs.byType.get(t)?.has(chained.code),
   );
-  if (usable.length === 0) throw new UnknownParameter(`Unknown search parameter ${raw}: no target of ${def.code} has ${chained.code}`);
+  if (usable.length === 0)
+    throw new UnknownParameter(`Unknown search parameter ${raw}: no target of ${def.code} has ${chained.code}`);
   const x = ctx.p.alias('x');
   const alternatives = usable.map((t) => {
     const scope = ctx.scopeOf(t);
@@ -561,11 +697,21 @@ function chainCondition(ctx: Ctx, s: Subject, def: SearchParamDef, name: ParsedN
 }
 
 /** `_has:Observation:patient:code=x`: some Observation whose `patient` refers to this resource matches `code=x`. */
-function reverseChainCondition(ctx: Ctx, s: Subject, has: NonNullable<ParsedName['has']>, value: string, raw: string): string {
+function reverseChainCondition(
+  ctx: Ctx,
+  s: Subject,
+  has: NonNullable<ParsedName['has']>,
+  value: string,
+  raw: string,
+): string {
   if (!ctx.defs.byType.has(has.type)) throw invalidValue(raw, `unknown resource type ${has.type}`);
   const def = ctx.defs.byType.get(has.type)?.get(has.param);
   if (!def) throw new UnknownParameter(`Unknown search parameter ${has.param} for ${has.type} in ${raw}`);
-  if (def.type !== 'reference') throw badRequest(`${raw}: ${has.param} is not a reference parameter`, { code: 'search.invalid-chain', expression: raw });
+  if (def.type !== 'reference')
+    throw badRequest(`${raw}: ${has.param} is not a reference parameter`, {
+      code: 'search.invalid-chain',
+      expression: raw,
+    });
   const scope = ctx.scopeOf(has.type);
   const t = tablesOf(scope);
   const h = ctx.p.alias('h');
@@ -585,7 +731,8 @@ function reverseChainCondition(ctx: Ctx, s: Subject, has: NonNullable<ParsedName
 
 /** `Patient/123/Observation`: resources that name the patient through a patient-compartment parameter. */
 function compartmentCondition(ctx: Ctx, s: Subject, patientId: string): string {
-  if (!isValidId(patientId)) throw badRequest(`${patientId.slice(0, 64)} is not a resource id`, { code: 'search.invalid-value' });
+  if (!isValidId(patientId))
+    throw badRequest(`${patientId.slice(0, 64)} is not a resource id`, { code: 'search.invalid-value' });
   if (s.types.length === 1 && s.types[0] === 'Patient') {
     const id = ctx.p.add(patientId, 'text');
     return `${s.alias}.id = ${id} AND ${s.alias}.patient_key = ${id}`;
@@ -626,7 +773,7 @@ const keyedCache = new WeakMap<SearchDefinitions, Map<string, Set<string>>>();
  */
 export function patientKeyParams(defs: SearchDefinitions, type: string): Set<string> {
   let byType = keyedCache.get(defs);
-  if (!byType) keyedCache.set(defs, (byType = new Map()));
+  if (!byType) keyedCache.set(defs, (byType = new Map<string, Set<string>>()));
   const cached = byType.get(type);
   if (cached) return cached;
   const result = new Set<string>();
@@ -635,7 +782,8 @@ export function patientKeyParams(defs: SearchDefinitions, type: string): Set<str
   const firstDef = first ? params?.get(first) : undefined;
   const path = firstDef ? elementPath(firstDef.expression) : undefined;
   const segments = path?.split('.') ?? [];
-  const single = path !== undefined && segments.every((_, i) => i === 0 || !repeating[segments.slice(0, i + 1).join('.')]);
+  const single =
+    path !== undefined && segments.every((_, i) => i === 0 || !repeating[segments.slice(0, i + 1).join('.')]);
   if (path && single && params) {
     for (const def of params.values()) {
       if (def.type === 'reference' && elementPath(def.expression) === path) result.add(def.code);
@@ -677,7 +825,11 @@ function patientKeyFastPath(ctx: Ctx, s: Subject, filters: readonly Filter[]): s
       ids.push(m[2]!);
     }
     if (ids.length !== values.length) continue;
-    out.push(ids.length === 1 ? `${s.alias}.patient_key = ${ctx.p.add(ids[0], 'text')}` : `${s.alias}.patient_key = ANY(${ctx.p.add(ids, 'text[]')})`);
+    out.push(
+      ids.length === 1
+        ? `${s.alias}.patient_key = ${ctx.p.add(ids[0], 'text')}`
+        : `${s.alias}.patient_key = ANY(${ctx.p.add(ids, 'text[]')})`,
+    );
   }
   return out;
 }
@@ -695,6 +847,11 @@ function sortExpression(ctx: Ctx, s: Subject, key: SortKey): { sql: string; cast
     case 'uri':
       column = `${x}.value`;
       break;
+    case 'composite':
+      throw badRequest(`Cannot sort on composite parameter ${def.code}`, {
+        code: 'search.invalid-sort',
+        expression: '_sort',
+      });
     case 'token':
       column = `${x}.code`;
       break;
@@ -711,7 +868,10 @@ function sortExpression(ctx: Ctx, s: Subject, key: SortKey): { sql: string; cast
       column = `coalesce(${x}.target_type || '/' || ${x}.target_id, ${x}.url)`;
       break;
     default:
-      throw badRequest(`Cannot sort on composite parameter ${def.code}`, { code: 'search.invalid-sort', expression: '_sort' });
+      throw badRequest(`Cannot sort on composite parameter ${def.code}`, {
+        code: 'search.invalid-sort',
+        expression: '_sort',
+      });
   }
   const t = tablesOf(s.scope)[def.type];
   const where = and([
@@ -752,11 +912,23 @@ function keysetAfter(p: SqlParams, keys: readonly KeysetKey[], values: readonly 
 
 /** The opaque cursor of a row: base64url JSON of its sort values and id. */
 export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify({ d: cursor.direction === 'next' ? 'n' : 'p', k: cursor.values, i: cursor.id, t: cursor.type, s: cursor.sort })).toString('base64url');
+  return Buffer.from(
+    JSON.stringify({
+      d: cursor.direction === 'next' ? 'n' : 'p',
+      k: cursor.values,
+      i: cursor.id,
+      t: cursor.type,
+      s: cursor.sort,
+    }),
+  ).toString('base64url');
 }
 
 export function decodeCursor(text: string, keyCount: number, sort: string): Cursor {
-  const bad = () => badRequest('The paging cursor is not valid for this search', { code: 'search.invalid-cursor', expression: '_cursor' });
+  const bad = () =>
+    badRequest('The paging cursor is not valid for this search', {
+      code: 'search.invalid-cursor',
+      expression: '_cursor',
+    });
   let data: unknown;
   try {
     data = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
@@ -766,7 +938,12 @@ export function decodeCursor(text: string, keyCount: number, sort: string): Curs
   if (typeof data !== 'object' || data === null) throw bad();
   const { d, k, i, t, s } = data as Record<string, unknown>;
   if ((d !== 'n' && d !== 'p') || typeof i !== 'string' || typeof t !== 'string' || s !== sort) throw bad();
-  if (!Array.isArray(k) || k.length !== keyCount || !k.every((v) => v === null || (typeof v === 'string' && v.length < 2048))) throw bad();
+  if (
+    !Array.isArray(k) ||
+    k.length !== keyCount ||
+    !k.every((v) => v === null || (typeof v === 'string' && v.length < 2048))
+  )
+    throw bad();
   return { direction: d === 'n' ? 'next' : 'previous', values: k as (string | null)[], id: i, type: t, sort: s };
 }
 
@@ -774,12 +951,16 @@ export function decodeCursor(text: string, keyCount: number, sort: string): Curs
 function checkInclude(defs: SearchDefinitions, spec: IncludeSpec) {
   if (spec.sourceType === '*') return;
   const params = defs.byType.get(spec.sourceType);
-  if (!params) throw badRequest(`Unknown resource type ${spec.sourceType} in an include`, { code: 'search.invalid-include' });
-  if (spec.targetType && !defs.byType.has(spec.targetType)) throw badRequest(`Unknown resource type ${spec.targetType} in an include`, { code: 'search.invalid-include' });
+  if (!params)
+    throw badRequest(`Unknown resource type ${spec.sourceType} in an include`, { code: 'search.invalid-include' });
+  if (spec.targetType && !defs.byType.has(spec.targetType))
+    throw badRequest(`Unknown resource type ${spec.targetType} in an include`, { code: 'search.invalid-include' });
   if (spec.param === '*') return;
   const def = params.get(spec.param);
   if (!def || def.type !== 'reference') {
-    throw badRequest(`${spec.sourceType}:${spec.param} is not a reference parameter`, { code: 'search.invalid-include' });
+    throw badRequest(`${spec.sourceType}:${spec.param} is not a reference parameter`, {
+      code: 'search.invalid-include',
+    });
   }
 }
 
@@ -816,7 +997,13 @@ export function compileInclude(
 ): CompiledStatement {
   const p = new SqlParams();
   const source = tablesOf(scopeOf(sourceType));
-  const keys = `unnest(${p.add(sources.map((s) => s.patientKey), 'text[]')}, ${p.add(sources.map((s) => s.id), 'text[]')}) AS u(patient_key, id)`;
+  const keys = `unnest(${p.add(
+    sources.map((s) => s.patientKey),
+    'text[]',
+  )}, ${p.add(
+    sources.map((s) => s.id),
+    'text[]',
+  )}) AS u(patient_key, id)`;
   const where = and([
     `x.param = ANY(${p.add(params, 'text[]')})`,
     targetType ? `x.target_type = ${p.add(targetType, 'text')}` : 'x.target_id IS NOT NULL',
@@ -824,7 +1011,10 @@ export function compileInclude(
   const refs = `SELECT x.target_type, x.target_id FROM ${keys} JOIN ${source.reference} x ON x.patient_key = u.patient_key AND x.resource_type = ${p.add(sourceType, 'text')} AND x.id = u.id WHERE ${where}`;
   const scopes: Scope[] = targetType ? [scopeOf(targetType)] : ['patient', 'shared'];
   const branches = scopes.map(
-    (scope) => `SELECT ${RESULT_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')} FROM ${tablesOf(scope).resource} r WHERE (r.resource_type, r.id) IN (${refs}) AND NOT r.deleted`,
+    (scope) =>
+      `SELECT ${RESULT_COLUMNS.split(', ')
+        .map((c) => `r.${c}`)
+        .join(', ')} FROM ${tablesOf(scope).resource} r WHERE (r.resource_type, r.id) IN (${refs}) AND NOT r.deleted`,
   );
   return { sql: `${branches.join('\nUNION ALL\n')}\nLIMIT ${p.add(INCLUDE_LIMIT, 'int')}`, params: p.values };
 }
@@ -839,8 +1029,18 @@ export function compileRevinclude(
   const p = new SqlParams();
   const t = tablesOf(scopeOf(sourceType));
   const type = p.add(sourceType, 'text');
-  const keys = `unnest(${p.add(targets.map((s) => s.resourceType), 'text[]')}, ${p.add(targets.map((s) => s.id), 'text[]')}) AS u(target_type, target_id)`;
+  const keys = `unnest(${p.add(
+    targets.map((s) => s.resourceType),
+    'text[]',
+  )}, ${p.add(
+    targets.map((s) => s.id),
+    'text[]',
+  )}) AS u(target_type, target_id)`;
   const refs = `SELECT x.patient_key, x.id FROM ${keys} JOIN ${t.reference} x ON x.target_type = u.target_type AND x.target_id = u.target_id WHERE x.resource_type = ${type} AND x.param = ANY(${p.add(params, 'text[]')})`;
-  const sql = `SELECT ${RESULT_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')} FROM ${t.resource} r WHERE r.resource_type = ${type} AND (r.patient_key, r.id) IN (${refs}) AND NOT r.deleted\nLIMIT ${p.add(INCLUDE_LIMIT, 'int')}`;
+  const sql = `SELECT ${RESULT_COLUMNS.split(', ')
+    .map((c) => `r.${c}`)
+    .join(
+      ', ',
+    )} FROM ${t.resource} r WHERE r.resource_type = ${type} AND (r.patient_key, r.id) IN (${refs}) AND NOT r.deleted\nLIMIT ${p.add(INCLUDE_LIMIT, 'int')}`;
   return { sql, params: p.values };
 }

@@ -96,7 +96,8 @@ function valueOf(node: unknown): Value {
     const n = node as { fhirNodeDataType?: string; data?: unknown };
     // fhirpath wraps decimals to keep their precision; `asStr` is the decimal as written.
     const data = n.data as { asStr?: unknown } | undefined;
-    if (data && typeof data === 'object' && typeof data.asStr === 'string') return { type: n.fhirNodeDataType, data: data.asStr };
+    if (data && typeof data === 'object' && typeof data.asStr === 'string')
+      return { type: n.fhirNodeDataType, data: data.asStr };
     return { type: n.fhirNodeDataType, data: n.data };
   }
   return { type: undefined, data: node };
@@ -160,8 +161,14 @@ function stringsOf({ type, data }: Value): string[] {
   if (typeof data === 'string') return [data];
   if (typeof data === 'number' || typeof data === 'boolean') return [String(data)];
   if (!isObject(data)) return [];
-  if (type === 'HumanName' || ('family' in data || 'given' in data)) {
-    return [...strings(data.family), ...strings(data.given), ...strings(data.prefix), ...strings(data.suffix), ...strings(data.text)];
+  if (type === 'HumanName' || 'family' in data || 'given' in data) {
+    return [
+      ...strings(data.family),
+      ...strings(data.given),
+      ...strings(data.prefix),
+      ...strings(data.suffix),
+      ...strings(data.text),
+    ];
   }
   if (type === 'Address' || 'line' in data || 'city' in data || 'postalCode' in data) {
     return [
@@ -196,7 +203,11 @@ function tokensOf({ type, data }: Value): TokenRow[] {
     return code ? [{ system: null, code, text: null }] : [];
   }
   if (!isObject(data)) return [];
-  if (type === 'CodeableConcept' || Array.isArray(data.coding) || (type === undefined && 'text' in data && !('value' in data))) {
+  if (
+    type === 'CodeableConcept' ||
+    Array.isArray(data.coding) ||
+    (type === undefined && 'text' in data && !('value' in data))
+  ) {
     const out: TokenRow[] = [];
     for (const c of Array.isArray(data.coding) ? data.coding : []) {
       if (isObject(c)) out.push(codingRow(c));
@@ -223,7 +234,11 @@ function tokensOf({ type, data }: Value): TokenRow[] {
 }
 
 function codingRow(c: Record<string, unknown>): TokenRow {
-  return { system: str(c.system), code: str(typeof c.code === 'number' ? String(c.code) : c.code), text: text(c.display) };
+  return {
+    system: str(c.system),
+    code: str(typeof c.code === 'number' ? String(c.code) : c.code),
+    text: text(c.display),
+  };
 }
 
 function datesOf({ type, data }: Value): Range[] {
@@ -275,7 +290,8 @@ function quantitiesOf({ data }: Value): QuantityRow[] {
 type ReferenceRow = Omit<IndexRows['reference'][number], 'param'>;
 
 const RELATIVE_RE = /^([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
-const ABSOLUTE_RE = /^(?:https?|urn):.*\/([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+const ABSOLUTE_RE =
+  /^(?:https?|urn):.*\/([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 
 /** Splits a reference string into its type and id; absolute URLs keep the URL too. Contained `#x` gives nothing. */
 export function parseReference(reference: string): ReferenceRow | undefined {
@@ -330,10 +346,20 @@ function addComposite(
   const f2 = component(base, second.expression);
   if (!f1 || !f2) return;
   try {
-    const c1 = f1(data).flatMap((n) => tokensOf(valueOf(n))).filter((t) => t.code);
+    const c1 = f1(data)
+      .flatMap((n) => tokensOf(valueOf(n)))
+      .filter((t) => t.code);
     if (c1.length === 0) return;
     const c2: Omit<CompositeRow, 'param' | 'c1System' | 'c1Code'>[] = [];
-    const empty = { c2System: null, c2Code: null, c2Low: null, c2High: null, c2DateLow: null, c2DateHigh: null, c2String: null };
+    const empty = {
+      c2System: null,
+      c2Code: null,
+      c2Low: null,
+      c2High: null,
+      c2DateLow: null,
+      c2DateHigh: null,
+      c2String: null,
+    };
     for (const n of f2(data)) {
       const v = valueOf(n);
       switch (second.def.type) {
@@ -342,7 +368,8 @@ function addComposite(
           break;
         case 'quantity':
         case 'number':
-          for (const q of quantitiesOf(v)) c2.push({ ...empty, c2Low: q.low, c2High: q.high, c2System: q.system, c2Code: q.code ?? q.unit });
+          for (const q of quantitiesOf(v))
+            c2.push({ ...empty, c2Low: q.low, c2High: q.high, c2System: q.system, c2Code: q.code ?? q.unit });
           break;
         case 'date':
           for (const d of datesOf(v)) c2.push({ ...empty, c2DateLow: d.low, c2DateHigh: d.high });
@@ -358,11 +385,13 @@ function addComposite(
             if (r.targetType && r.targetId) c2.push({ ...empty, c2System: r.targetType, c2Code: r.targetId });
           }
           break;
-        default:
+        case 'uri':
+        case 'composite':
           break;
       }
     }
-    for (const a of c1) for (const b of c2) push(rows, seen, 'composite', { param: def.code, c1System: a.system, c1Code: a.code, ...b });
+    for (const a of c1)
+      for (const b of c2) push(rows, seen, 'composite', { param: def.code, c1System: a.system, c1Code: a.code, ...b });
   } catch {
     // as for simple values: leave out what cannot be read.
   }

@@ -10,7 +10,11 @@ declare module 'fhirpath' {
     resolveInternalTypes?: boolean;
   }
   const fhirpath: {
-    compile(expression: string | { base: string; expression: string }, model?: Model, options?: CompileOptions): Compiled;
+    compile(
+      expression: string | { base: string; expression: string },
+      model?: Model,
+      options?: CompileOptions,
+    ): Compiled;
   };
   export default fhirpath;
 }

@@ -74,7 +74,8 @@ export function parseSearchRequest(
   params: readonly (readonly [string, string])[],
   options: ParseOptions,
 ): SearchRequest {
-  if (params.length > MAX_PARAMS) throw badRequest(`Too many search parameters (at most ${MAX_PARAMS})`, { code: 'search.too-many' });
+  if (params.length > MAX_PARAMS)
+    throw badRequest(`Too many search parameters (at most ${MAX_PARAMS})`, { code: 'search.too-many' });
   const request: SearchRequest = {
     resourceType,
     types: [],
@@ -118,7 +119,10 @@ export function parseSearchRequest(
         if (value === 'count') request.count = 0;
         continue;
       case '_elements':
-        request.elements = value.split(',').map((e) => e.trim()).filter(Boolean);
+        request.elements = value
+          .split(',')
+          .map((e) => e.trim())
+          .filter(Boolean);
         if (request.elements.some((e) => !/^[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)?$/.test(e))) {
           throw invalidValue(name, value);
         }
@@ -164,7 +168,7 @@ export function parseSearchRequest(
 export function parseName(name: string, depth: number): ParsedName | undefined {
   if (depth > MAX_DEPTH || !NAME_RE.test(name)) return undefined;
   if (name.startsWith('_has:')) {
-    const m = /^_has:([A-Z][A-Za-z]*):([A-Za-z0-9_\-]+):(.+)$/.exec(name);
+    const m = /^_has:([A-Z][A-Za-z]*):([A-Za-z0-9_-]+):(.+)$/.exec(name);
     if (!m) return undefined;
     const inner = parseName(m[3]!, depth + 1);
     if (!inner) return undefined;
@@ -185,7 +189,10 @@ export function parseName(name: string, depth: number): ParsedName | undefined {
 }
 
 function invalidValue(name: string, value: string) {
-  return badRequest(`Invalid value for ${name}: ${value.slice(0, 100)}`, { code: 'search.invalid-value', expression: name });
+  return badRequest(`Invalid value for ${name}: ${value.slice(0, 100)}`, {
+    code: 'search.invalid-value',
+    expression: name,
+  });
 }
 
 function parseCount(value: string): number {
@@ -194,19 +201,22 @@ function parseCount(value: string): number {
 }
 
 function parseSort(value: string): SortKey[] {
-  const keys = value.split(',').map((k) => k.trim()).filter(Boolean);
+  const keys = value
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   if (keys.length > 5) throw badRequest('At most 5 sort keys', { code: 'search.invalid-value', expression: '_sort' });
   return keys.map((k) => {
     const descending = k.startsWith('-');
     const code = descending ? k.slice(1) : k;
-    if (!/^[A-Za-z_][A-Za-z0-9_\-]*$/.test(code)) throw invalidValue('_sort', value);
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(code)) throw invalidValue('_sort', value);
     return { code, descending };
   });
 }
 
 function parseInclude(name: string, value: string, iterate: boolean): IncludeSpec {
   if (value === '*') return { sourceType: '*', param: '*', iterate };
-  const m = /^([A-Z][A-Za-z]*):([A-Za-z0-9_\-]+|\*)(?::([A-Z][A-Za-z]*))?$/.exec(value);
+  const m = /^([A-Z][A-Za-z]*):([A-Za-z0-9_-]+|\*)(?::([A-Z][A-Za-z]*))?$/.exec(value);
   if (!m) throw invalidValue(name, value);
   const spec: IncludeSpec = { sourceType: m[1]!, param: m[2]!, iterate };
   if (m[3]) spec.targetType = m[3];

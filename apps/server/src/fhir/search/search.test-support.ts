@@ -21,7 +21,10 @@ export interface TestEnv {
   model: FhirModel;
   ctx: SearchContext;
   clock: ReturnType<typeof fixedClock>;
-  search(query: string, options?: { strict?: boolean; compartment?: { type: 'Patient'; id: string } }): Promise<SearchResult>;
+  search(
+    query: string,
+    options?: { strict?: boolean; compartment?: { type: 'Patient'; id: string } },
+  ): Promise<SearchResult>;
   /** Creates resources with the given ids in one transaction. */
   create(...resources: Resource[]): Promise<void>;
   close(): Promise<void>;
@@ -52,10 +55,10 @@ export async function openTestEnv(): Promise<TestEnv> {
     db = await openPglite();
   }
   await migrate(db, fhirStoreMigrations);
-  model ??= createFhirModel(createIndexer);
+  const fhirModel = (model ??= createFhirModel(createIndexer));
   const clock = fixedClock(NOW);
   const store = new FhirStore(db, model, { clock });
-  const ctx: SearchContext = { defs: model.definitions, scopeOf: model.scopeOf, now: () => clock.now() };
+  const ctx: SearchContext = { defs: model.definitions, scopeOf: (t) => fhirModel.scopeOf(t), now: () => clock.now() };
   return {
     db,
     store,
@@ -73,8 +76,9 @@ export async function openTestEnv(): Promise<TestEnv> {
       return executeSearch(db, ctx, request);
     },
     create: async (...resources) => {
-      await store.transaction(async (tx) => {
+      await store.transaction((tx) => {
         for (const r of resources) tx.create(r, r.id ? { id: r.id } : {});
+        return Promise.resolve();
       });
     },
     close: async () => {

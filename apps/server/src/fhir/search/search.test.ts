@@ -8,7 +8,18 @@ import { ids, openTestEnv, type TestEnv } from './search.test-support.ts';
 const LOINC = 'http://loinc.org';
 const UCUM = 'http://unitsofmeasure.org';
 
-function aPatient(id: string, p: { family: string; given?: string[]; birthDate?: string; gender?: string; nhs?: string; org?: string; active?: boolean }): Resource {
+function aPatient(
+  id: string,
+  p: {
+    family: string;
+    given?: string[];
+    birthDate?: string;
+    gender?: string;
+    nhs?: string;
+    org?: string;
+    active?: boolean;
+  },
+): Resource {
   return {
     resourceType: 'Patient',
     id,
@@ -22,7 +33,20 @@ function aPatient(id: string, p: { family: string; given?: string[]; birthDate?:
   } as Resource;
 }
 
-function anObservation(id: string, o: { patient: string; code: string; date?: string; value?: number; unit?: string; status?: string; encounter?: string; period?: { start?: string; end?: string }; text?: string }): Resource {
+function anObservation(
+  id: string,
+  o: {
+    patient: string;
+    code: string;
+    date?: string;
+    value?: number;
+    unit?: string;
+    status?: string;
+    encounter?: string;
+    period?: { start?: string; end?: string };
+    text?: string;
+  },
+): Resource {
   return {
     resourceType: 'Observation',
     id,
@@ -32,7 +56,9 @@ function anObservation(id: string, o: { patient: string; code: string; date?: st
     ...(o.encounter ? { encounter: { reference: `Encounter/${o.encounter}` } } : {}),
     ...(o.date ? { effectiveDateTime: o.date } : {}),
     ...(o.period ? { effectivePeriod: o.period } : {}),
-    ...(o.value !== undefined ? { valueQuantity: { value: o.value, unit: o.unit ?? 'kg', system: UCUM, code: o.unit ?? 'kg' } } : {}),
+    ...(o.value !== undefined
+      ? { valueQuantity: { value: o.value, unit: o.unit ?? 'kg', system: UCUM, code: o.unit ?? 'kg' } }
+      : {}),
   } as Resource;
 }
 
@@ -41,18 +67,73 @@ let env: TestEnv;
 before(async () => {
   env = await openTestEnv();
   await env.create(
-    { resourceType: 'Organization', id: 'org1', name: 'Leeds Teaching Hospitals', identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'RR8' }] } as Resource,
-    { resourceType: 'Organization', id: 'org2', name: 'Manchester University', partOf: { reference: 'Organization/org1' } } as Resource,
-    aPatient('p1', { family: 'Smith', given: ['John', 'Jacob'], birthDate: '1970-05-20', gender: 'male', nhs: '9000000009', org: 'org1', active: true }),
-    aPatient('p2', { family: 'Smythe', given: ['Jane'], birthDate: '1985', gender: 'female', nhs: '9000000017', org: 'org2', active: false }),
+    {
+      resourceType: 'Organization',
+      id: 'org1',
+      name: 'Leeds Teaching Hospitals',
+      identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'RR8' }],
+    },
+    {
+      resourceType: 'Organization',
+      id: 'org2',
+      name: 'Manchester University',
+      partOf: { reference: 'Organization/org1' },
+    },
+    aPatient('p1', {
+      family: 'Smith',
+      given: ['John', 'Jacob'],
+      birthDate: '1970-05-20',
+      gender: 'male',
+      nhs: '9000000009',
+      org: 'org1',
+      active: true,
+    }),
+    aPatient('p2', {
+      family: 'Smythe',
+      given: ['Jane'],
+      birthDate: '1985',
+      gender: 'female',
+      nhs: '9000000017',
+      org: 'org2',
+      active: false,
+    }),
     aPatient('p3', { family: 'Ørsted-Núñez', given: ['Zoë'], birthDate: '2001-12-31', gender: 'other', org: 'org2' }),
     aPatient('p4', { family: "O'Brien", given: ['Seán'], gender: 'unknown' }),
-    { resourceType: 'Encounter', id: 'e1', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject: { reference: 'Patient/p1' }, serviceProvider: { reference: 'Organization/org1' }, period: { start: '2024-03-01T09:00:00Z', end: '2024-03-01T10:00:00Z' } } as Resource,
-    { resourceType: 'Encounter', id: 'e2', status: 'in-progress', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP' }, subject: { reference: 'Patient/p2' }, period: { start: '2025-06-01T09:00:00Z' } } as Resource,
-    anObservation('o1', { patient: 'p1', code: '29463-7', date: '2024-03-01T09:30:00Z', value: 70.5, encounter: 'e1', text: 'Body weight' }),
+    {
+      resourceType: 'Encounter',
+      id: 'e1',
+      status: 'finished',
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+      subject: { reference: 'Patient/p1' },
+      serviceProvider: { reference: 'Organization/org1' },
+      period: { start: '2024-03-01T09:00:00Z', end: '2024-03-01T10:00:00Z' },
+    },
+    {
+      resourceType: 'Encounter',
+      id: 'e2',
+      status: 'in-progress',
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP' },
+      subject: { reference: 'Patient/p2' },
+      period: { start: '2025-06-01T09:00:00Z' },
+    },
+    anObservation('o1', {
+      patient: 'p1',
+      code: '29463-7',
+      date: '2024-03-01T09:30:00Z',
+      value: 70.5,
+      encounter: 'e1',
+      text: 'Body weight',
+    }),
     anObservation('o2', { patient: 'p1', code: '29463-7', date: '2024-06-15', value: 72, encounter: 'e1' }),
     anObservation('o3', { patient: 'p1', code: '8302-2', date: '2023', value: 180, unit: 'cm' }),
-    anObservation('o4', { patient: 'p2', code: '29463-7', date: '2025-01-10T08:00:00+01:00', value: 100, encounter: 'e2', status: 'amended' }),
+    anObservation('o4', {
+      patient: 'p2',
+      code: '29463-7',
+      date: '2025-01-10T08:00:00+01:00',
+      value: 100,
+      encounter: 'e2',
+      status: 'amended',
+    }),
     anObservation('o5', { patient: 'p2', code: '8302-2', period: { start: '2025-01-01' } }),
     anObservation('o6', { patient: 'p3', code: '29463-7', value: 99.6 }),
     {
@@ -63,20 +144,87 @@ before(async () => {
       subject: { reference: 'Patient/p1' },
       effectiveDateTime: '2024-03-01T09:40:00Z',
       component: [
-        { code: { coding: [{ system: LOINC, code: '8480-6' }] }, valueQuantity: { value: 135, unit: 'mm[Hg]', system: UCUM, code: 'mm[Hg]' } },
-        { code: { coding: [{ system: LOINC, code: '8462-4' }] }, valueQuantity: { value: 85, unit: 'mm[Hg]', system: UCUM, code: 'mm[Hg]' } },
+        {
+          code: { coding: [{ system: LOINC, code: '8480-6' }] },
+          valueQuantity: { value: 135, unit: 'mm[Hg]', system: UCUM, code: 'mm[Hg]' },
+        },
+        {
+          code: { coding: [{ system: LOINC, code: '8462-4' }] },
+          valueQuantity: { value: 85, unit: 'mm[Hg]', system: UCUM, code: 'mm[Hg]' },
+        },
       ],
-    } as Resource,
-    { resourceType: 'Condition', id: 'c1', subject: { reference: 'Patient/p1' }, clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] }, code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006', display: 'Diabetes mellitus type 2' }] }, onsetDateTime: '2010' } as Resource,
-    { resourceType: 'Condition', id: 'c2', subject: { reference: 'Patient/p1' }, clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'resolved' }] }, code: { text: 'Sprained ankle' } } as Resource,
-    { resourceType: 'Provenance', id: 'prov1', target: [{ reference: 'Observation/o1' }], recorded: '2024-03-01T10:00:00Z', agent: [{ who: { reference: 'Organization/org1' } }] } as Resource,
-    { resourceType: 'ValueSet', id: 'vs1', url: 'http://example.org/fhir/ValueSet/colours', version: '1.0', status: 'active' } as Resource,
-    { resourceType: 'Questionnaire', id: 'q1', status: 'active', url: 'http://example.org/fhir/Questionnaire/phq9' } as Resource,
-    { resourceType: 'QuestionnaireResponse', id: 'qr1', status: 'completed', questionnaire: 'http://example.org/fhir/Questionnaire/phq9|2.0', subject: { reference: 'Patient/p1' } } as Resource,
-    { resourceType: 'RiskAssessment', id: 'ra1', status: 'final', subject: { reference: 'Patient/p1' }, prediction: [{ probabilityDecimal: 0.25 }] } as Resource,
-    { resourceType: 'RiskAssessment', id: 'ra2', status: 'final', subject: { reference: 'Patient/p2' }, prediction: [{ probabilityDecimal: 0.8 }] } as Resource,
-    { resourceType: 'DiagnosticReport', id: 'dr1', status: 'final', code: { text: 'Panel' }, subject: { reference: 'Patient/p1' }, result: [{ reference: 'Observation/o1' }, { reference: 'Observation/o2' }] } as Resource,
-    { resourceType: 'Observation', id: 'ext1', status: 'final', code: { coding: [{ system: LOINC, code: '1-1' }] }, subject: { reference: 'https://other.example.org/fhir/Patient/remote1' }, performer: [{ identifier: { system: 'https://fhir.nhs.uk/Id/sds-user-id', value: 'U123' } }] } as Resource,
+    },
+    {
+      resourceType: 'Condition',
+      id: 'c1',
+      subject: { reference: 'Patient/p1' },
+      clinicalStatus: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
+      },
+      code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006', display: 'Diabetes mellitus type 2' }] },
+      onsetDateTime: '2010',
+    },
+    {
+      resourceType: 'Condition',
+      id: 'c2',
+      subject: { reference: 'Patient/p1' },
+      clinicalStatus: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'resolved' }],
+      },
+      code: { text: 'Sprained ankle' },
+    },
+    {
+      resourceType: 'Provenance',
+      id: 'prov1',
+      target: [{ reference: 'Observation/o1' }],
+      recorded: '2024-03-01T10:00:00Z',
+      agent: [{ who: { reference: 'Organization/org1' } }],
+    },
+    {
+      resourceType: 'ValueSet',
+      id: 'vs1',
+      url: 'http://example.org/fhir/ValueSet/colours',
+      version: '1.0',
+      status: 'active',
+    },
+    { resourceType: 'Questionnaire', id: 'q1', status: 'active', url: 'http://example.org/fhir/Questionnaire/phq9' },
+    {
+      resourceType: 'QuestionnaireResponse',
+      id: 'qr1',
+      status: 'completed',
+      questionnaire: 'http://example.org/fhir/Questionnaire/phq9|2.0',
+      subject: { reference: 'Patient/p1' },
+    },
+    {
+      resourceType: 'RiskAssessment',
+      id: 'ra1',
+      status: 'final',
+      subject: { reference: 'Patient/p1' },
+      prediction: [{ probabilityDecimal: 0.25 }],
+    },
+    {
+      resourceType: 'RiskAssessment',
+      id: 'ra2',
+      status: 'final',
+      subject: { reference: 'Patient/p2' },
+      prediction: [{ probabilityDecimal: 0.8 }],
+    },
+    {
+      resourceType: 'DiagnosticReport',
+      id: 'dr1',
+      status: 'final',
+      code: { text: 'Panel' },
+      subject: { reference: 'Patient/p1' },
+      result: [{ reference: 'Observation/o1' }, { reference: 'Observation/o2' }],
+    },
+    {
+      resourceType: 'Observation',
+      id: 'ext1',
+      status: 'final',
+      code: { coding: [{ system: LOINC, code: '1-1' }] },
+      subject: { reference: 'https://other.example.org/fhir/Patient/remote1' },
+      performer: [{ identifier: { system: 'https://fhir.nhs.uk/Id/sds-user-id', value: 'U123' } }],
+    },
   );
 });
 
@@ -250,7 +398,12 @@ describe('composite', () => {
 describe('chains and _has', () => {
   test('forward chains, several levels', async () => {
     await expectIds('Observation?subject:Patient.family=smythe', ['o4', 'o5']);
-    await expectIds('Observation?patient.identifier=https://fhir.nhs.uk/Id/nhs-number|9000000009', ['o1', 'o2', 'o3', 'bp1']);
+    await expectIds('Observation?patient.identifier=https://fhir.nhs.uk/Id/nhs-number|9000000009', [
+      'o1',
+      'o2',
+      'o3',
+      'bp1',
+    ]);
     await expectIds('Observation?patient.organization.name=manchester', ['o4', 'o5', 'o6']);
     await expectIds('Observation?patient.organization.partof.identifier=RR8', ['o4', 'o5', 'o6']);
     await expectIds('Encounter?subject.birthdate=lt1980', ['e1']);
@@ -278,18 +431,30 @@ describe('_id, _type and system search', () => {
     await expectIds('?_type=Patient,Organization&_id=p1,org2', ['org2', 'p1']);
     await expectIds('?_id=o1,e1,vs1', ['e1', 'o1', 'vs1']);
     const r = await env.search('?_type=Patient,Organization&_count=2&_sort=_id');
-    assert.deepEqual(r.matches.map((m) => m.id), ['org1', 'org2']);
+    assert.deepEqual(
+      r.matches.map((m) => m.id),
+      ['org1', 'org2'],
+    );
   });
 });
 
 describe('sorting and keyset paging', () => {
   test('several keys, descending, missing values last', async () => {
     const r = await env.search('Observation?code=29463-7,8302-2&_sort=code,-date');
-    assert.deepEqual(r.matches.map((m) => m.id), ['o4', 'o2', 'o1', 'o6', 'o5', 'o3']);
+    assert.deepEqual(
+      r.matches.map((m) => m.id),
+      ['o4', 'o2', 'o1', 'o6', 'o5', 'o3'],
+    );
     const r2 = await env.search('Patient?_sort=-birthdate,family');
-    assert.deepEqual(r2.matches.map((m) => m.id), ['p3', 'p2', 'p1', 'p4']);
+    assert.deepEqual(
+      r2.matches.map((m) => m.id),
+      ['p3', 'p2', 'p1', 'p4'],
+    );
     const r3 = await env.search('Observation?_sort=value-quantity&value-quantity:missing=false');
-    assert.deepEqual(r3.matches.map((m) => m.id), ['o1', 'o2', 'o6', 'o4', 'o3']);
+    assert.deepEqual(
+      r3.matches.map((m) => m.id),
+      ['o1', 'o2', 'o6', 'o4', 'o3'],
+    );
   });
   test('pages forward and back with cursors', async () => {
     const all = (await env.search('Observation?_sort=-date&_count=100')).matches.map((m) => m.id);
@@ -304,14 +469,21 @@ describe('sorting and keyset paging', () => {
     }
     assert.deepEqual(seen, all);
     const back = await env.search(`Observation?_sort=-date&_count=3&_cursor=${pages[pages.length - 1]!.previous}`);
-    assert.deepEqual(back.matches.map((m) => m.id), pages[pages.length - 2]!.matches.map((m) => m.id));
+    assert.deepEqual(
+      back.matches.map((m) => m.id),
+      pages[pages.length - 2]!.matches.map((m) => m.id),
+    );
     await expectError('Observation?_sort=-date&_cursor=bm9wZQ', 400, /cursor/);
     await expectError(`Observation?_sort=date&_cursor=${pages[0]!.next}`, 400, /cursor/);
   });
   test('no resource is skipped or repeated while resources are inserted and updated between pages', async () => {
     const local = await openTestEnv();
     try {
-      const make = (i: number) => aPatient(`k${String(i).padStart(3, '0')}`, { family: `F${i % 7}`, birthDate: `19${String(50 + (i % 40)).padStart(2, '0')}` });
+      const make = (i: number) =>
+        aPatient(`k${String(i).padStart(3, '0')}`, {
+          family: `F${i % 7}`,
+          birthDate: `19${String(50 + (i % 40)).padStart(2, '0')}`,
+        });
       await local.create(...Array.from({ length: 60 }, (_, i) => make(i * 2)));
       for (const sort of ['_id', '-birthdate', 'family,-_id', '']) {
         const qs = sort ? `&_sort=${sort}` : '';
@@ -370,12 +542,19 @@ describe('_include and _revinclude', () => {
     const r = await env.search('Observation?_id=o1&_include=Observation:patient&_revinclude=Provenance:target');
     assert.deepEqual(r.includes.map((m) => m.id).sort(), ['p1', 'prov1']);
     const t = await env.search('Observation?_id=o1&_include=Observation:subject:Patient');
-    assert.deepEqual(t.includes.map((m) => m.id), ['p1']);
+    assert.deepEqual(
+      t.includes.map((m) => m.id),
+      ['p1'],
+    );
     const w = await env.search('Observation?_id=o1&_include=*');
     assert.deepEqual(w.includes.map((m) => m.id).sort(), ['e1', 'p1']);
-    const i = await env.search('Observation?_id=o4&_include=Observation:patient&_include:iterate=Patient:organization&_include:iterate=Organization:partof');
+    const i = await env.search(
+      'Observation?_id=o4&_include=Observation:patient&_include:iterate=Patient:organization&_include:iterate=Organization:partof',
+    );
     assert.deepEqual(i.includes.map((m) => m.id).sort(), ['org1', 'org2', 'p2']);
-    const e = await env.search('Encounter?patient=p1&_revinclude=Observation:encounter&_revinclude:iterate=Provenance:target');
+    const e = await env.search(
+      'Encounter?patient=p1&_revinclude=Observation:encounter&_revinclude:iterate=Provenance:target',
+    );
     assert.deepEqual(e.includes.map((m) => m.id).sort(), ['o1', 'o2', 'prov1']);
     const rev = await env.search('DiagnosticReport?_id=dr1&_include=DiagnosticReport:result');
     assert.deepEqual(rev.includes.map((m) => m.id).sort(), ['o1', 'o2']);
@@ -412,7 +591,16 @@ describe('errors and hostile input', () => {
     await expectError('Patient?_count=-1', 400);
   });
   test('values that look like SQL are plain values', async () => {
-    for (const v of ["' OR 1=1 --", '$1', "'; DROP TABLE patient_resource; --", '%', '_', '\\', 'Ω≈ç√∫ 😀', '\u0000x']) {
+    for (const v of [
+      "' OR 1=1 --",
+      '$1',
+      "'; DROP TABLE patient_resource; --",
+      '%',
+      '_',
+      '\\',
+      'Ω≈ç√∫ 😀',
+      '\u0000x',
+    ]) {
       const q = `Patient?family=${encodeURIComponent(v)}`;
       try {
         const r = await env.search(q);
@@ -420,25 +608,86 @@ describe('errors and hostile input', () => {
       } catch (e) {
         assert.ok(isOperationOutcomeError(e), `${q}: ${String(e)}`);
       }
-      await env.search(`Patient?identifier=${encodeURIComponent(v)}`).catch((e: unknown) => assert.ok(isOperationOutcomeError(e)));
+      await env
+        .search(`Patient?identifier=${encodeURIComponent(v)}`)
+        .catch((e: unknown) => assert.ok(isOperationOutcomeError(e)));
     }
     assert.equal((await env.search('Patient?_count=100')).matches.length, 4);
   });
   test('property: any parameter either works or fails with an OperationOutcome', async () => {
-    const names = ['family', 'given', 'birthdate', 'identifier', 'gender', 'organization', '_id', '_lastUpdated', 'general-practitioner', 'telecom', 'nonsense', '_has:Observation:patient:code', 'organization.name', 'link', 'death-date', '_sort', '_count', '_include', '_total', '_summary', '_elements', '_cursor'];
-    const modifiers = ['', ':missing', ':exact', ':contains', ':not', ':text', ':Patient', ':identifier', ':below', ':above', ':in', ':x', ':'];
+    const names = [
+      'family',
+      'given',
+      'birthdate',
+      'identifier',
+      'gender',
+      'organization',
+      '_id',
+      '_lastUpdated',
+      'general-practitioner',
+      'telecom',
+      'nonsense',
+      '_has:Observation:patient:code',
+      'organization.name',
+      'link',
+      'death-date',
+      '_sort',
+      '_count',
+      '_include',
+      '_total',
+      '_summary',
+      '_elements',
+      '_cursor',
+    ];
+    const modifiers = [
+      '',
+      ':missing',
+      ':exact',
+      ':contains',
+      ':not',
+      ':text',
+      ':Patient',
+      ':identifier',
+      ':below',
+      ':above',
+      ':in',
+      ':x',
+      ':',
+    ];
     const prefixes = ['', 'eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap', 'zz'];
     const values = fc.oneof(
       fc.string({ maxLength: 30 }),
-      fc.constantFrom('2020', '2020-02-30', '1970-05-20T10:00:00Z', '1.5e3', 'true', 'p1', 'Patient/p1', 'a|b', '|x', 'x|', 'a$b', 'a,b', '\\,', "' OR 1=1 --", '$1', 'Organization:partof'),
+      fc.constantFrom(
+        '2020',
+        '2020-02-30',
+        '1970-05-20T10:00:00Z',
+        '1.5e3',
+        'true',
+        'p1',
+        'Patient/p1',
+        'a|b',
+        '|x',
+        'x|',
+        'a$b',
+        'a,b',
+        '\\,',
+        "' OR 1=1 --",
+        '$1',
+        'Organization:partof',
+      ),
       fc.string({ unit: 'binary', maxLength: 10 }),
     );
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.constantFrom(...names), fc.constantFrom(...modifiers), fc.constantFrom(...prefixes), values), { minLength: 1, maxLength: 4 }),
+        fc.array(
+          fc.tuple(fc.constantFrom(...names), fc.constantFrom(...modifiers), fc.constantFrom(...prefixes), values),
+          { minLength: 1, maxLength: 4 },
+        ),
         fc.boolean(),
         async (params, strict) => {
-          const qs = params.map(([n, m, p, v]) => `${encodeURIComponent(n + m)}=${encodeURIComponent(p + v)}`).join('&');
+          const qs = params
+            .map(([n, m, p, v]) => `${encodeURIComponent(n + m)}=${encodeURIComponent(p + v)}`)
+            .join('&');
           try {
             await env.search(`Patient?${qs}`, { strict });
           } catch (e) {
@@ -456,7 +705,10 @@ describe('errors and hostile input', () => {
 
 describe('conditional operations', () => {
   test('findIdsForCondition', async () => {
-    assert.deepEqual(await findIdsForCondition(env.db, env.ctx, 'Patient', 'identifier=https://fhir.nhs.uk/Id/nhs-number|9000000009'), [{ id: 'p1', versionId: 1 }]);
+    assert.deepEqual(
+      await findIdsForCondition(env.db, env.ctx, 'Patient', 'identifier=https://fhir.nhs.uk/Id/nhs-number|9000000009'),
+      [{ id: 'p1', versionId: 1 }],
+    );
     assert.equal((await findIdsForCondition(env.db, env.ctx, 'Patient', 'family=sm')).length, 2);
     assert.deepEqual(await findIdsForCondition(env.db, env.ctx, 'Patient', '?family=nobody'), []);
     await assert.rejects(findIdsForCondition(env.db, env.ctx, 'Patient', 'nonsense=1'), /nonsense/);

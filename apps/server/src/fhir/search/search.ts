@@ -68,7 +68,8 @@ export async function executeSearch(q: Queryable, ctx: SearchContext, request: S
   const first = rows[0];
   const last = rows[rows.length - 1];
   if (last && (compiled.backwards || hasMore)) result.next = cursorOf(compiled, last, 'next');
-  if (first && (compiled.backwards ? hasMore : request.cursor !== undefined)) result.previous = cursorOf(compiled, first, 'previous');
+  if (first && (compiled.backwards ? hasMore : request.cursor !== undefined))
+    result.previous = cursorOf(compiled, first, 'previous');
 
   if (compiled.countSql) {
     const [row] = await q.query<{ total: number | string }>(compiled.countSql, compiled.countParams);
@@ -98,7 +99,7 @@ function cursorOf(compiled: CompiledSearch, row: Row, direction: 'next' | 'previ
     direction,
     values: compiled.sort.map((_, i) => {
       const v = row[`s${i}`];
-      return v === null || v === undefined ? null : String(v);
+      return typeof v === 'string' || typeof v === 'number' ? String(v) : null;
     }),
     id: row.id,
     type: row.resource_type,
@@ -108,7 +109,8 @@ function cursorOf(compiled: CompiledSearch, row: Row, direction: 'next' | 'previ
 
 function selfParams(request: SearchRequest, compiled: CompiledSearch): [string, string][] {
   const out = [...compiled.selfParams];
-  const spec = (s: IncludeSpec) => (s.sourceType === '*' ? '*' : `${s.sourceType}:${s.param}${s.targetType ? `:${s.targetType}` : ''}`);
+  const spec = (s: IncludeSpec) =>
+    s.sourceType === '*' ? '*' : `${s.sourceType}:${s.param}${s.targetType ? `:${s.targetType}` : ''}`;
   for (const s of request.include) out.push([s.iterate ? '_include:iterate' : '_include', spec(s)]);
   for (const s of request.revinclude) out.push([s.iterate ? '_revinclude:iterate' : '_revinclude', spec(s)]);
   if (request.summary) out.push(['_summary', request.summary]);
@@ -120,7 +122,12 @@ function selfParams(request: SearchRequest, compiled: CompiledSearch): [string, 
 
 const keyOf = (v: { resourceType: string; id: string }) => `${v.resourceType}/${v.id}`;
 
-async function runIncludes(q: Queryable, ctx: SearchContext, request: SearchRequest, matches: StoredVersion[]): Promise<StoredVersion[]> {
+async function runIncludes(
+  q: Queryable,
+  ctx: SearchContext,
+  request: SearchRequest,
+  matches: StoredVersion[],
+): Promise<StoredVersion[]> {
   const seen = new Set(matches.map(keyOf));
   const included: StoredVersion[] = [];
   // Round 0 applies every include to the matches; later rounds apply the :iterate ones to what the
@@ -155,7 +162,8 @@ async function runIncludes(q: Queryable, ctx: SearchContext, request: SearchRequ
     }
     const targets = frontier.map((v) => ({ patientKey: v.patientKey, resourceType: v.resourceType, id: v.id }));
     for (const spec of revinclude) {
-      if (spec.sourceType === '*') throw badRequest('_revinclude=* is not supported: name the referring type', { code: 'search.invalid-include' });
+      if (spec.sourceType === '*')
+        throw badRequest('_revinclude=* is not supported: name the referring type', { code: 'search.invalid-include' });
       const params = includeParams(ctx.defs, spec, spec.sourceType);
       if (!params.length) continue;
       const stmt = compileRevinclude(ctx.scopeOf, spec.sourceType, targets, params);

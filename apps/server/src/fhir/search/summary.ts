@@ -49,7 +49,11 @@ const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-Observatio
  * Applies `_summary` and `_elements` (FHIR R4 search.html#summary, #elements) to a resource's JSON text;
  * a reduced resource carries the SUBSETTED tag. Returns the text unchanged when nothing is removed.
  */
-export function subsetContent(content: string, summary: SummaryMode | undefined, elements: readonly string[] | undefined): string {
+export function subsetContent(
+  content: string,
+  summary: SummaryMode | undefined,
+  elements: readonly string[] | undefined,
+): string {
   if ((summary === undefined || summary === 'false' || summary === 'count') && !elements) return content;
   const resource = JSON.parse(content) as Record<string, unknown> & { resourceType: string };
   const keep = (key: string): boolean => {
@@ -62,7 +66,9 @@ export function subsetContent(content: string, summary: SummaryMode | undefined,
         return key === 'text' || matches(sets.mandatory, key);
       case 'data':
         return key !== 'text';
-      default:
+      case 'count':
+      case 'false':
+      case undefined:
         return elements!.some((e) => e.split('.')[0] === key) || matches(sets.mandatory, key);
     }
   };

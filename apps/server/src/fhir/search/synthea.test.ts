@@ -6,7 +6,7 @@ import { loadSynthea, openTestEnv, syntheaPatientFiles, type TestEnv } from './s
 // Searches over real Synthea records, checked against counts computed straight from the bundles' JSON.
 let env: TestEnv;
 let all: Resource[];
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 before(async () => {
   env = await openTestEnv();
@@ -32,7 +32,9 @@ test('token counts', async () => {
 test('reference, date and quantity counts', async () => {
   const patient = ofType('Patient')[0]!;
   const vitals = ofType('Observation').filter(
-    (o) => o.subject.reference === `Patient/${patient.id}` && o.category?.some((c: Json) => c.coding.some((x: Json) => x.code === 'vital-signs')),
+    (o) =>
+      o.subject.reference === `Patient/${patient.id}` &&
+      o.category?.some((c: Json) => c.coding.some((x: Json) => x.code === 'vital-signs')),
   ).length;
   assert.equal(await total(`Observation?patient=${patient.id}&category=vital-signs`), vitals);
   const since = Date.parse('2015-01-01T00:00:00Z');

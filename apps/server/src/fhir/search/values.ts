@@ -11,7 +11,18 @@ export function truncate(s: string): string {
 }
 
 // Letters that Unicode does not decompose into a base letter and a mark.
-const FOLD: Record<string, string> = { ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ı: 'i', ħ: 'h' };
+const FOLD: Record<string, string> = {
+  ø: 'o',
+  æ: 'ae',
+  œ: 'oe',
+  ß: 'ss',
+  ł: 'l',
+  đ: 'd',
+  ð: 'd',
+  þ: 'th',
+  ı: 'i',
+  ħ: 'h',
+};
 
 // FHIR R4 search.html#string: matching is case- and accent-insensitive and ignores runs of whitespace.
 export function normaliseString(s: string): string {
@@ -73,7 +84,13 @@ export function dateRange(text: string): Range | undefined {
   }
   const low = utc(year, month! - 1, day!, hour, minute, second ?? 0, ms) - offset;
   const span =
-    second === undefined ? 60_000 : fraction === undefined ? 1000 : fraction.length >= 3 ? 1 : 10 ** (3 - fraction.length);
+    second === undefined
+      ? 60_000
+      : fraction === undefined
+        ? 1000
+        : fraction.length >= 3
+          ? 1
+          : 10 ** (3 - fraction.length);
   return { low: iso(low), high: iso(low + span - 1) };
 }
 
