@@ -1,7 +1,7 @@
 import { formatNumber, type BenchReport, type Figure } from './figures.ts';
 
-const PANEL_W = 300;
-const PANEL_H = 230;
+const PANEL_W = 320;
+const PANEL_H = 240;
 const COLUMNS = 3;
 const TOP = 70;
 const COLOURS = {
@@ -72,15 +72,15 @@ export function drawChart(report: BenchReport): string {
     const target = sample.target?.value;
     const max = Math.max(1e-9, ...bars.map((b) => b.value ?? 0), target ?? 0) * 1.18;
     const plotX = px + 40;
-    const plotY = py + 44;
+    const plotY = py + 66;
     const plotW = PANEL_W - 60;
-    const plotH = PANEL_H - 84;
-    const title = wrap(`${sample.group}: ${sample.label}`, 46);
-    title.slice(0, 2).forEach((line, i) => {
+    const plotH = PANEL_H - 100;
+    const title = wrap(`${sample.group}: ${sample.label}`, 44);
+    title.slice(0, 3).forEach((line, i) => {
       out.push(`<text x="${px}" y="${py + 14 + i * 13}" font-weight="bold">${escapeXml(line)}</text>`);
     });
     out.push(
-      `<text x="${px}" y="${py + 40}" fill="#555">${escapeXml(sample.unit)}${sample.target ? `, target ${sample.target.better === 'higher' ? '≥' : '≤'} ${formatNumber(sample.target.value, sample.unit)}` : ''}</text>`,
+      `<text x="${px}" y="${py + 53}" fill="#555">${escapeXml(sample.unit)}${sample.target ? `, target ${sample.target.better === 'higher' ? '≥' : '≤'} ${formatNumber(sample.target.value, sample.unit)}` : ''}</text>`,
     );
     out.push(`<line x1="${plotX}" y1="${plotY + plotH}" x2="${plotX + plotW}" y2="${plotY + plotH}" stroke="#333"/>`);
     const slot = plotW / Math.max(1, bars.length);

@@ -21,7 +21,7 @@ export interface ReadResult {
   firstFailure?: string;
 }
 
-/** GET /fhir/{type}/{id} sequentially and with `concurrency` clients, beside SELECT content ... WHERE id = $1. */
+/** GET /fhir/{type}/{id} sequentially and with `concurrency` clients, beside SELECT content::text ... WHERE id = $1. */
 export async function measureReads(
   server: BenchServer,
   db: Db,
@@ -40,7 +40,7 @@ export async function measureReads(
     }
   };
   const raw = async (t: ReadTarget) => {
-    const rows = await db.query(`SELECT content FROM ${refTable} WHERE id = $1`, [t.refId]);
+    const rows = await db.query(`SELECT content::text FROM ${refTable} WHERE id = $1`, [t.refId]);
     if (rows.length !== 1) throw new Error(`${refTable} has no row ${t.refId}`);
   };
   const warm = targets.slice(0, Math.min(200, targets.length));

@@ -169,7 +169,7 @@ async function benchEngine(
         value: reads.sequential.p95,
         text: ms3(reads.sequential),
         reference: {
-          label: 'SELECT content ... WHERE id = $1',
+          label: 'SELECT content::text ... WHERE id = $1',
           value: reads.rawSequential.p95,
           text: ms3(reads.rawSequential),
         },
@@ -298,7 +298,11 @@ async function benchEngine(
         unit: 'ms',
         value: failed ? null : r.http.p95,
         text: ms(r.http),
-        reference: { label: 'SELECT content FROM bench_ref WHERE patient = $1', value: r.raw.p95, text: ms(r.raw) },
+        reference: {
+          label: 'SELECT content::text FROM bench_ref WHERE patient = $1',
+          value: r.raw.p95,
+          text: ms(r.raw),
+        },
         target: { value: 50, better: 'lower' },
         chart: scale === 'large',
         ...(r.failures ? { error: `${r.failures}/${r.http.count} failed; first: ${r.firstFailure}` } : {}),

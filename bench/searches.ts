@@ -30,7 +30,7 @@ export const SEARCH_CASES: readonly SearchCase[] = [
         path: `Observation?patient=${f.id}&code=${encodeURIComponent(`${LOINC}|${code}`)}&date=ge${RECENT}&_sort=-date`,
         expected: { match: f.recentObservations.get(code) ?? 0 },
         raw: {
-          sql: `SELECT content FROM bench_ref WHERE patient = $1 AND type = 'Observation' AND k1 = $2 AND d >= $3
+          sql: `SELECT content::text FROM bench_ref WHERE patient = $1 AND type = 'Observation' AND k1 = $2 AND d >= $3
                 ORDER BY d DESC`,
           params: [f.id, code, RECENT],
         },
@@ -43,7 +43,7 @@ export const SEARCH_CASES: readonly SearchCase[] = [
     request: (f) => ({
       path: `Patient?identifier=${encodeURIComponent(`${NHS_NUMBER_SYSTEM}|${f.nhsNumber}`)}`,
       expected: { match: 1 },
-      raw: { sql: `SELECT content FROM bench_ref WHERE type = 'Patient' AND k1 = $1`, params: [f.nhsNumber] },
+      raw: { sql: `SELECT content::text FROM bench_ref WHERE type = 'Patient' AND k1 = $1`, params: [f.nhsNumber] },
     }),
   },
   {
@@ -53,7 +53,7 @@ export const SEARCH_CASES: readonly SearchCase[] = [
       path: `Patient?family=${encodeURIComponent(f.family)}&birthdate=${f.birthDate}`,
       expected: { match: familyBirth.get(`${f.family}|${f.birthDate}`) ?? 1 },
       raw: {
-        sql: `SELECT content FROM bench_ref WHERE type = 'Patient' AND k2 = $1 AND d = $2`,
+        sql: `SELECT content::text FROM bench_ref WHERE type = 'Patient' AND k2 = $1 AND d = $2`,
         params: [f.family, f.birthDate],
       },
     }),
@@ -65,7 +65,7 @@ export const SEARCH_CASES: readonly SearchCase[] = [
       path: `Condition?patient=${f.id}&clinical-status=active`,
       expected: { match: f.activeConditions },
       raw: {
-        sql: `SELECT content FROM bench_ref WHERE patient = $1 AND type = 'Condition' AND k1 = 'active'`,
+        sql: `SELECT content::text FROM bench_ref WHERE patient = $1 AND type = 'Condition' AND k1 = 'active'`,
         params: [f.id],
       },
     }),
@@ -77,9 +77,9 @@ export const SEARCH_CASES: readonly SearchCase[] = [
       path: `Encounter?patient=${f.id}&_revinclude=Observation:encounter`,
       expected: { match: f.encounters, include: f.encounterObservations },
       raw: {
-        sql: `SELECT content FROM bench_ref WHERE patient = $1 AND type = 'Encounter'
+        sql: `SELECT content::text FROM bench_ref WHERE patient = $1 AND type = 'Encounter'
               UNION ALL
-              SELECT o.content FROM bench_ref o
+              SELECT o.content::text FROM bench_ref o
                WHERE o.type = 'Observation'
                  AND o.k2 IN (SELECT id FROM bench_ref WHERE patient = $1 AND type = 'Encounter')`,
         params: [f.id],
@@ -193,7 +193,7 @@ export async function measureEverything(
   result.failures = 0;
   result.http = await timeEach(items, 1, get);
   result.raw = await timeEach(items, 1, async () => {
-    await db.query('SELECT content FROM bench_ref WHERE patient = $1', [patient.id]);
+    await db.query('SELECT content::text FROM bench_ref WHERE patient = $1', [patient.id]);
   });
   return result;
 }
