@@ -1,5 +1,6 @@
 import {
   badRequest,
+  internalError,
   isOperationOutcomeError,
   isValidId,
   notFound,
@@ -303,7 +304,8 @@ async function processBatch(ctx: FhirContext, req: FhirRequest, raw: unknown[]):
       const response = await handleFhirRequest(ctx, entryRequest(entry, req.headers.prefer));
       results.push(fromResponse(ctx, response, entry.method));
     } catch (e) {
-      const err = entryError(e, i, entry);
+      // An unexpected failure of one entry is that entry's 500: the entries before it are committed already.
+      const err = entryError(isOperationOutcomeError(e) ? e : internalError('An unexpected error occurred'), i, entry);
       if (!isOperationOutcomeError(err)) throw err;
       results.push({ status: err.status, outcome: JSON.stringify(err.outcome) });
     }
