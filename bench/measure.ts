@@ -1,3 +1,6 @@
+import { Worker } from 'node:worker_threads';
+import type { LoadJob, LoadOutcome } from './load-worker.ts';
+
 /** Latency figures of one series of requests, in milliseconds. */
 export interface Latency {
   count: number;
@@ -69,4 +72,25 @@ export function seededRandom(seed: number): () => number {
 export function sample<T>(from: readonly T[], count: number, random: () => number): T[] {
   if (from.length === 0) return [];
   return Array.from({ length: count }, () => from[Math.floor(random() * from.length)]!);
+}
+
+/** GETs each url with `concurrency` clients from a worker thread; latencies as seen by that client. */
+export async function loadFromWorker(
+  urls: readonly string[],
+  concurrency: number,
+): Promise<{ latency: Latency; failures: number; firstFailure?: string }> {
+  const job: LoadJob = { urls: [...urls], concurrency };
+  const outcome = await new Promise<LoadOutcome>((resolve, reject) => {
+    const worker = new Worker(new URL('./load-worker.ts', import.meta.url), { workerData: job });
+    worker.once('message', (m: LoadOutcome) => {
+      resolve(m);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
+  return {
+    latency: summarise(outcome.samples, outcome.wallMs),
+    failures: outcome.failures,
+    ...(outcome.firstFailure ? { firstFailure: outcome.firstFailure } : {}),
+  };
 }

@@ -1,7 +1,7 @@
 import type { Db } from '../apps/server/src/platform/db.ts';
 import type { BenchServer } from './engines.ts';
 import { describeOutcome } from './ingest.ts';
-import { timeEach, type Latency } from './measure.ts';
+import { loadFromWorker, timeEach, type Latency } from './measure.ts';
 
 export interface ReadTarget {
   type: string;
@@ -21,7 +21,10 @@ export interface ReadResult {
   firstFailure?: string;
 }
 
-/** GET /fhir/{type}/{id} sequentially and with `concurrency` clients, beside SELECT content::text ... WHERE id = $1. */
+/**
+ * GET /fhir/{type}/{id} sequentially and with `concurrency` clients (on a worker thread), beside
+ * SELECT content::text ... WHERE id = $1.
+ */
 export async function measureReads(
   server: BenchServer,
   db: Db,
@@ -53,7 +56,15 @@ export async function measureReads(
   });
   const sequential = await timeEach(targets, 1, read);
   const rawSequential = await timeEach(targets, 1, raw);
-  const concurrent = await timeEach(targets, concurrency, read);
+  const load = await loadFromWorker(
+    targets.map((t) => `${server.base}/${t.type}/${t.serverId}`),
+    concurrency,
+  );
+  if (load.failures) {
+    failures += load.failures;
+    firstFailure ??= load.firstFailure;
+  }
+  const concurrent = load.latency;
   const rawConcurrent = await timeEach(targets, concurrency, raw);
   return { sequential, concurrent, rawSequential, rawConcurrent, health, failures, firstFailure };
 }
