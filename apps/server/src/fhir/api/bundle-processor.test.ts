@@ -94,7 +94,9 @@ describe('transaction', () => {
     const res = await app.request(
       'POST',
       '/fhir',
-      transaction(post(anObservation('x', { subject: { reference: 'urn:uuid:0000dead-0000-0000-0000-000000000000' } }))),
+      transaction(
+        post(anObservation('x', { subject: { reference: 'urn:uuid:0000dead-0000-0000-0000-000000000000' } })),
+      ),
     );
     assert.equal(res.status, 400, res.text);
     assert.deepEqual(res.json.issue[0].expression.slice(0, 1), ['Bundle.entry[0]']);
@@ -203,7 +205,10 @@ describe('transaction', () => {
     const writes = [
       post(patient, 'urn:uuid:d0000000-0000-0000-0000-000000000001', { ifNoneExist: `identifier=${identifier}` }),
       post(anObservation('x', { subject: { reference: 'urn:uuid:d0000000-0000-0000-0000-000000000001' } })),
-      { resource: { ...existing.json, gender: 'other' }, request: { method: 'PUT', url: `Patient/${existing.json.id}` } },
+      {
+        resource: { ...existing.json, gender: 'other' },
+        request: { method: 'PUT', url: `Patient/${existing.json.id}` },
+      },
       { request: { method: 'DELETE', url: `Patient/${victim.json.id}` } },
     ];
     const failures: [unknown, number][] = [
@@ -267,7 +272,9 @@ describe('transaction', () => {
     const { patient, identifier } = uniquePatient();
     const created = await app.request('POST', '/fhir/Patient', patient);
     const other = uniquePatient();
-    const patch = Buffer.from(JSON.stringify([{ op: 'replace', path: '/gender', value: 'unknown' }])).toString('base64');
+    const patch = Buffer.from(JSON.stringify([{ op: 'replace', path: '/gender', value: 'unknown' }])).toString(
+      'base64',
+    );
     const doomed = await app.request('POST', '/fhir/Patient', uniquePatient({ gender: 'male' }).patient);
     const doomedIdentifier = `${NHS}|${doomed.json.identifier[0].value}`;
     const res = await app.request(
@@ -349,14 +356,22 @@ describe('transaction', () => {
           '/fhir',
           transaction(
             post(patient, 'urn:uuid:f0000000-0000-0000-0000-000000000001', { ifNoneExist: `identifier=${identifier}` }),
-            post(anObservation('x', { subject: { reference: 'urn:uuid:f0000000-0000-0000-0000-000000000001' }, id: String(i) })),
+            post(
+              anObservation('x', {
+                subject: { reference: 'urn:uuid:f0000000-0000-0000-0000-000000000001' },
+                id: String(i),
+              }),
+            ),
           ),
         ),
       ),
     );
     for (const r of results) assert.equal(r.status, 200, r.text);
     const statuses = results.map((r) => r.json.entry[0].response.status as string).sort();
-    assert.deepEqual(statuses, ['200 OK', ...new Array<string>(19).fill('200 OK')].map((s, i) => (i === 0 ? '201 Created' : s)).sort());
+    assert.deepEqual(
+      statuses,
+      ['200 OK', ...new Array<string>(19).fill('200 OK')].map((s, i) => (i === 0 ? '201 Created' : s)).sort(),
+    );
     assert.equal(await count('Patient', `identifier=${identifier}`), 1);
     const ids = new Set(results.map((r) => r.json.entry[1].resource.subject.reference as string));
     assert.equal(ids.size, 1);
@@ -372,12 +387,19 @@ describe('transaction', () => {
   });
 
   test('request.url: the server base is accepted, other absolute URLs are not', async () => {
-    const own = await app.request('POST', '/fhir', transaction({ ...post(uniquePatient().patient), request: { method: 'POST', url: `${base}/Patient` } }));
+    const own = await app.request(
+      'POST',
+      '/fhir',
+      transaction({ ...post(uniquePatient().patient), request: { method: 'POST', url: `${base}/Patient` } }),
+    );
     assert.equal(own.status, 200, own.text);
     const foreign = await app.request(
       'POST',
       '/fhir',
-      transaction({ resource: uniquePatient().patient, request: { method: 'POST', url: 'https://elsewhere.example.org/fhir/Patient' } }),
+      transaction({
+        resource: uniquePatient().patient,
+        request: { method: 'POST', url: 'https://elsewhere.example.org/fhir/Patient' },
+      }),
     );
     assert.equal(foreign.status, 400, foreign.text);
     assert.equal(foreign.json.issue[0].expression[0], 'Bundle.entry[0]');
@@ -386,7 +408,10 @@ describe('transaction', () => {
 
 describe('bundle checks', () => {
   test('only batch and transaction Bundles are processed', async () => {
-    assert.equal((await app.request('POST', '/fhir', { resourceType: 'Bundle', type: 'collection', entry: [] })).status, 400);
+    assert.equal(
+      (await app.request('POST', '/fhir', { resourceType: 'Bundle', type: 'collection', entry: [] })).status,
+      400,
+    );
     assert.equal((await app.request('POST', '/fhir', aPatient())).status, 400);
     const empty = await app.request('POST', '/fhir', transaction());
     assert.equal(empty.status, 200, empty.text);
@@ -397,10 +422,18 @@ describe('bundle checks', () => {
     const noRequest = await app.request('POST', '/fhir', transaction({ resource: aPatient() }));
     assert.equal(noRequest.status, 400);
     assert.equal(noRequest.json.issue[0].expression[0], 'Bundle.entry[0]');
-    const noMethod = await app.request('POST', '/fhir', transaction(post(aPatient()), { resource: aPatient(), request: { url: 'Patient' } }));
+    const noMethod = await app.request(
+      'POST',
+      '/fhir',
+      transaction(post(aPatient()), { resource: aPatient(), request: { url: 'Patient' } }),
+    );
     assert.equal(noMethod.status, 400);
     assert.equal(noMethod.json.issue[0].expression[0], 'Bundle.entry[1]');
-    const batch = await app.request('POST', '/fhir', { resourceType: 'Bundle', type: 'batch', entry: [{ resource: aPatient() }] });
+    const batch = await app.request('POST', '/fhir', {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [{ resource: aPatient() }],
+    });
     assert.equal(batch.status, 200);
     assert.equal(batch.json.entry[0].response.status, '400 Bad Request');
   });

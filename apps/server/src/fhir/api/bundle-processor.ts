@@ -13,7 +13,6 @@ import type { OperationOutcome, Resource } from '@joinedup/fhir';
 import type { Db } from '../../platform/db.ts';
 import { findIdsForCondition } from '../search/index.ts';
 import { FhirStore, fromHistoryRow, type StoreTransaction, type StoredVersion } from '../store/store.ts';
-import { SCOPES, tablesOf } from '../store/store.migrations.ts';
 import { etag, type FhirRequest, type FhirResponse } from './fhir-http.ts';
 import { assertKnownType, checkBody, fhirBase, type FhirContext } from './interactions.ts';
 import { handleFhirRequest } from './router.ts';
@@ -144,7 +143,10 @@ function parseEntry(ctx: FhirContext, raw: unknown, index: number): ParsedEntry 
   const e = raw as { fullUrl?: unknown; resource?: unknown; request?: BundleEntryRequest };
   const request = e.request;
   if (!request || typeof request !== 'object') {
-    throw badRequest('The entry has no request', { code: 'bundle.entry-request', expression: `Bundle.entry[${index}].request` });
+    throw badRequest('The entry has no request', {
+      code: 'bundle.entry-request',
+      expression: `Bundle.entry[${index}].request`,
+    });
   }
   const method = request.method;
   if (typeof method !== 'string' || !METHODS.has(method as Method)) {
@@ -203,7 +205,11 @@ function parseEntry(ctx: FhirContext, raw: unknown, index: number): ParsedEntry 
     method === 'POST' ? isType && condition === '' : (isInstance && condition === '') || (isType && condition !== '');
   if (!shapeOk) {
     const expected =
-      method === 'POST' ? '[type]' : method === 'DELETE' ? '[type]/[id] or [type]?[search]' : '[type]/[id] or [type]?[search]';
+      method === 'POST'
+        ? '[type]'
+        : method === 'DELETE'
+          ? '[type]/[id] or [type]?[search]'
+          : '[type]/[id] or [type]?[search]';
     throw badRequest(`A ${method} entry's request.url must be ${expected}, not '${url}'`, {
       code: 'bundle.entry-url',
       expression: `Bundle.entry[${index}].request.url`,
@@ -248,10 +254,13 @@ function patchOperations(resource: unknown, index: number): unknown[] {
     throw notSupported('FHIRPath Patch (a Parameters resource) is not supported; send a JSON Patch as a Binary');
   }
   if (r?.resourceType !== 'Binary' || typeof r.data !== 'string' || !/json-patch\+json/.test(String(r.contentType))) {
-    throw badRequest('A PATCH entry carries a Binary with contentType application/json-patch+json and the patch in data', {
-      code: 'bundle.entry-patch',
-      expression: `Bundle.entry[${index}].resource`,
-    });
+    throw badRequest(
+      'A PATCH entry carries a Binary with contentType application/json-patch+json and the patch in data',
+      {
+        code: 'bundle.entry-patch',
+        expression: `Bundle.entry[${index}].resource`,
+      },
+    );
   }
   let operations: unknown;
   try {
@@ -346,7 +355,8 @@ function fromResponse(ctx: FhirContext, r: FhirResponse, method: Method, lastMod
   }
   if (h.etag) result.etag = h.etag;
   if (lastModified) result.lastModified = lastModified;
-  else if (h['last-modified']) result.lastModified = lastUpdatedOf(r.body) ?? new Date(h['last-modified']).toISOString();
+  else if (h['last-modified'])
+    result.lastModified = lastUpdatedOf(r.body) ?? new Date(h['last-modified']).toISOString();
   if (r.body !== undefined && method !== 'HEAD') {
     if (method === 'DELETE' || /^\{"resourceType":"OperationOutcome"/.test(r.body)) result.outcome = r.body;
     else result.resource = r.body;
@@ -476,7 +486,12 @@ async function processTransaction(ctx: FhirContext, raw: unknown[]): Promise<Ent
         let target = conditionalCreates.get(key);
         if (!target) {
           const match = await resolve(entry, 'create', stripType(entry.type!, condition));
-          target = { type: entry.type!, id: match ?? tx.newId(), existing: match !== undefined, firstIndex: entry.index };
+          target = {
+            type: entry.type!,
+            id: match ?? tx.newId(),
+            existing: match !== undefined,
+            firstIndex: entry.index,
+          };
           conditionalCreates.set(key, target);
         }
         creates.set(entry.index, target);
@@ -531,7 +546,7 @@ async function processTransaction(ctx: FhirContext, raw: unknown[]): Promise<Ent
         results[entry.index] = versionResult(base, version, 201);
       }
       current = undefined;
-      const matched = await readVersions(tx, ctx, existing);
+      const matched = await readVersions(tx, existing);
       for (const entry of posts) {
         const target = creates.get(entry.index)!;
         if (!target.existing) continue;
@@ -560,7 +575,11 @@ async function processTransaction(ctx: FhirContext, raw: unknown[]): Promise<Ent
       // 6. GET and HEAD see the transaction's writes.
       for (const entry of byMethod('GET', 'HEAD')) {
         current = entry;
-        results[entry.index] = fromResponse(ctx, await handleFhirRequest(txCtx, entryRequest(entry, undefined)), entry.method);
+        results[entry.index] = fromResponse(
+          ctx,
+          await handleFhirRequest(txCtx, entryRequest(entry, undefined)),
+          entry.method,
+        );
       }
     } catch (e) {
       throw current ? entryError(e, current.index, current) : e;
@@ -600,12 +619,13 @@ function conditionKey(type: string, condition: string): string {
 
 /** What fhir/search needs to know of the model, from the FHIR context. */
 function searchContext(ctx: FhirContext) {
-  return { ...ctx, defs: ctx.model.definitions, scopeOf: ctx.model.scopeOf };
+  return { ...ctx, defs: ctx.model.definitions, scopeOf: (type: string) => ctx.model.scopeOf(type) };
 }
 
 /** The condition of a conditional create or update, which may create a resource. */
 function conditionOf(entry: ParsedEntry): string | undefined {
-  if (entry.method === 'POST' && entry.headers['if-none-exist']) return stripType(entry.type!, entry.headers['if-none-exist']);
+  if (entry.method === 'POST' && entry.headers['if-none-exist'])
+    return stripType(entry.type!, entry.headers['if-none-exist']);
   if (entry.method === 'PUT' && entry.id === undefined) return entry.condition;
   return undefined;
 }
@@ -709,25 +729,28 @@ function visitReferences(node: unknown, fn: (holder: Record<string, unknown>, re
   }
 }
 
-/** The current versions of several resources in one statement per scope. */
-async function readVersions(tx: StoreTransaction, ctx: FhirContext, targets: Target[]): Promise<Map<string, StoredVersion>> {
+// Both scopes in one statement; a resource is in one of them only.
+const READ_CURRENT_VERSIONS = `
+  SELECT r.patient_key, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
+    FROM unnest($1::text[], $2::text[]) AS u(resource_type, id)
+    JOIN resource_key k ON k.resource_type = u.resource_type AND k.id = u.id
+    JOIN patient_resource r ON r.patient_key = k.patient_key AND r.resource_type = k.resource_type AND r.id = k.id
+  UNION ALL
+  SELECT r.patient_key, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
+    FROM unnest($1::text[], $2::text[]) AS u(resource_type, id)
+    JOIN shared_resource r ON r.patient_key = '' AND r.resource_type = u.resource_type AND r.id = u.id`;
+
+/** The current versions of several resources, in one statement. */
+async function readVersions(tx: StoreTransaction, targets: Target[]): Promise<Map<string, StoredVersion>> {
   const found = new Map<string, StoredVersion>();
   if (targets.length === 0) return found;
-  for (const scope of SCOPES) {
-    const mine = targets.filter((t) => ctx.model.scopeOf(t.type) === scope);
-    if (mine.length === 0) continue;
-    const rows = await tx.q.query<Parameters<typeof fromHistoryRow>[0]>(
-      `SELECT r.patient_key, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
-         FROM unnest($1::text[], $2::text[]) AS u(resource_type, id)
-         JOIN resource_key k ON k.resource_type = u.resource_type AND k.id = u.id
-         JOIN ${tablesOf(scope).resource} r
-           ON r.patient_key = k.patient_key AND r.resource_type = k.resource_type AND r.id = k.id`,
-      [mine.map((t) => t.type), mine.map((t) => t.id)],
-    );
-    for (const row of rows) {
-      const v = fromHistoryRow(row);
-      if (!v.deleted) found.set(`${v.resourceType}/${v.id}`, v);
-    }
+  const rows = await tx.q.query<Parameters<typeof fromHistoryRow>[0]>(READ_CURRENT_VERSIONS, [
+    targets.map((t) => t.type),
+    targets.map((t) => t.id),
+  ]);
+  for (const row of rows) {
+    const v = fromHistoryRow(row);
+    if (!v.deleted) found.set(`${v.resourceType}/${v.id}`, v);
   }
   return found;
 }
@@ -741,6 +764,9 @@ function boundContext(ctx: FhirContext, tx: StoreTransaction): FhirContext {
     close: () => Promise.resolve(),
   };
   // One instant for the whole transaction, so that every entry's meta.lastUpdated is the same.
-  const store = new FhirStore(db, ctx.store.model, { clock: { now: () => new Date(tx.now()) }, newId: () => tx.newId() });
+  const store = new FhirStore(db, ctx.store.model, {
+    clock: { now: () => new Date(tx.now()) },
+    newId: () => tx.newId(),
+  });
   return { ...ctx, store };
 }

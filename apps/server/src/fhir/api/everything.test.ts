@@ -33,9 +33,21 @@ before(async () => {
     resourceType: 'Bundle',
     type: 'transaction',
     entry: [
-      { fullUrl: 'urn:uuid:aaaaaaaa-0000-0000-0000-000000000000', resource: aPatient({ managingOrganization: { reference: 'urn:uuid:bbbbbbbb-0000-0000-0000-000000000000' } }), request: { method: 'POST', url: 'Patient' } },
-      { fullUrl: 'urn:uuid:bbbbbbbb-0000-0000-0000-000000000000', resource: org, request: { method: 'POST', url: 'Organization' } },
-      { fullUrl: 'urn:uuid:cccccccc-0000-0000-0000-000000000000', resource: practitioner, request: { method: 'POST', url: 'Practitioner' } },
+      {
+        fullUrl: 'urn:uuid:aaaaaaaa-0000-0000-0000-000000000000',
+        resource: aPatient({ managingOrganization: { reference: 'urn:uuid:bbbbbbbb-0000-0000-0000-000000000000' } }),
+        request: { method: 'POST', url: 'Patient' },
+      },
+      {
+        fullUrl: 'urn:uuid:bbbbbbbb-0000-0000-0000-000000000000',
+        resource: org,
+        request: { method: 'POST', url: 'Organization' },
+      },
+      {
+        fullUrl: 'urn:uuid:cccccccc-0000-0000-0000-000000000000',
+        resource: practitioner,
+        request: { method: 'POST', url: 'Practitioner' },
+      },
       { resource: unrelatedOrg, request: { method: 'POST', url: 'Organization' } },
       ...observations,
       {
@@ -60,12 +72,23 @@ before(async () => {
   });
   assert.equal(res.status, 200, res.text);
   patientId = (res.json.entry[0].response.location as string).split('/')[1]!;
-  for (const [type, n] of Object.entries({ Patient: 1, Organization: 1, Practitioner: 1, Observation: 25, Condition: 1, Encounter: 1 })) {
+  for (const [type, n] of Object.entries({
+    Patient: 1,
+    Organization: 1,
+    Practitioner: 1,
+    Observation: 25,
+    Condition: 1,
+    Encounter: 1,
+  })) {
     expected.set(type, n);
   }
 
   // Another patient's resources are not part of this one's.
-  const other = await app.request('POST', '/fhir/Patient', aPatient({ identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000026' }] }));
+  const other = await app.request(
+    'POST',
+    '/fhir/Patient',
+    aPatient({ identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000026' }] }),
+  );
   otherId = other.json.id;
   await app.request('POST', '/fhir/Observation', anObservation(otherId));
 
@@ -122,7 +145,13 @@ describe('Patient/$everything', () => {
   test('_type limits the types', async () => {
     const res = await app.request('GET', `/fhir/Patient/${patientId}/$everything?_type=Condition,Organization`);
     assert.equal(res.status, 200, res.text);
-    assert.deepEqual(countByType(res.json.entry), new Map([['Condition', 1], ['Organization', 1]]));
+    assert.deepEqual(
+      countByType(res.json.entry),
+      new Map([
+        ['Condition', 1],
+        ['Organization', 1],
+      ]),
+    );
     assert.equal((await app.request('GET', `/fhir/Patient/${patientId}/$everything?_type=Nonsense`)).status, 400);
   });
 
@@ -130,7 +159,10 @@ describe('Patient/$everything', () => {
     const res = await app.request('GET', `/fhir/Patient/${patientId}/$everything?_since=2026-03-01T09:00:30Z`);
     assert.equal(res.status, 200, res.text);
     const entries = res.json.entry as Entry[];
-    assert.deepEqual(entries.map((e) => e.resource.id), [laterObservationId]);
+    assert.deepEqual(
+      entries.map((e) => e.resource.id),
+      [laterObservationId],
+    );
     assert.equal((await app.request('GET', `/fhir/Patient/${patientId}/$everything?_since=yesterday`)).status, 400);
   });
 
@@ -139,7 +171,11 @@ describe('Patient/$everything', () => {
     const all = (whole.json.entry as Entry[]).map((e) => e.fullUrl);
     for (const size of [1, 7, 10, 31, 1000]) {
       const { entries, pages } = await allPages(`/fhir/Patient/${patientId}/$everything?_count=${size}`);
-      assert.deepEqual(entries.map((e) => e.fullUrl), all, `_count=${size}`);
+      assert.deepEqual(
+        entries.map((e) => e.fullUrl),
+        all,
+        `_count=${size}`,
+      );
       assert.equal(pages, Math.max(1, Math.ceil(all.length / size)), `pages at _count=${size}`);
     }
     const { entries } = await allPages(`/fhir/Patient/${patientId}/$everything?_count=4&_type=Observation`);
@@ -155,7 +191,10 @@ describe('Patient/$everything', () => {
   test('_count=0 gives the total alone', async () => {
     const res = await app.request('GET', `/fhir/Patient/${patientId}/$everything?_count=0`);
     assert.equal(res.status, 200, res.text);
-    assert.equal(res.json.total, [...expected.values()].reduce((a, b) => a + b, 0));
+    assert.equal(
+      res.json.total,
+      [...expected.values()].reduce((a, b) => a + b, 0),
+    );
     assert.deepEqual(res.json.entry, []);
   });
 
@@ -170,7 +209,11 @@ describe('Patient/$everything', () => {
 
   test('404 for an unknown patient, 410 for a deleted one', async () => {
     assert.equal((await app.request('GET', '/fhir/Patient/no-such-patient/$everything')).status, 404);
-    const doomed = await app.request('POST', '/fhir/Patient', aPatient({ identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000034' }] }));
+    const doomed = await app.request(
+      'POST',
+      '/fhir/Patient',
+      aPatient({ identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000034' }] }),
+    );
     assert.equal((await app.request('GET', `/fhir/Patient/${doomed.json.id}/$everything`)).status, 200);
     assert.equal((await app.request('DELETE', `/fhir/Patient/${doomed.json.id}`)).status, 200);
     assert.equal((await app.request('GET', `/fhir/Patient/${doomed.json.id}/$everything`)).status, 410);

@@ -24,6 +24,31 @@ interface EverythingParams {
 
 type Row = { resource_type: string; id: string; scope: string; content: string };
 
+// $1 the patient id, $2 the _type list, $3 _since, $4 and $5 the cursor's type and id; a null one applies no filter.
+// The conditions are pushed into both branches: the compartment is read along patient_resource's primary key
+// (patient_key, resource_type, id), already in the order of the page, from the cursor on.
+const EVERYTHING = `
+  SELECT resource_type, id, 'p' AS scope, last_updated, content FROM patient_resource
+   WHERE patient_key = $1 AND NOT deleted
+  UNION ALL
+  SELECT resource_type, id, 's' AS scope, last_updated, content FROM shared_resource
+   WHERE patient_key = ''
+     AND (resource_type, id) IN (
+           SELECT target_type, target_id FROM patient_sp_reference
+            WHERE patient_key = $1 AND target_id IS NOT NULL AND target_type IS NOT NULL)
+     AND NOT deleted`;
+const FILTERS = `
+   WHERE ($2::text[] IS NULL OR resource_type = ANY($2::text[]))
+     AND ($3::timestamptz IS NULL OR last_updated >= $3::timestamptz)
+     AND ($4::text IS NULL OR (resource_type, id) > ($4::text, $5::text))`;
+const READ_EVERYTHING =
+  'SELECT resource_type, id, scope, content FROM (' +
+  EVERYTHING +
+  ') e' +
+  FILTERS +
+  ' ORDER BY resource_type, id LIMIT $6';
+const COUNT_EVERYTHING = 'SELECT count(*)::int AS n FROM (' + EVERYTHING + ') e' + FILTERS;
+
 /** Patient/[id]/$everything with `_since`, `_type`, `_count` and keyset paging (`_cursor`). */
 export async function everything(ctx: FhirContext, req: FhirRequest, id: string): Promise<FhirResponse> {
   if (!isValidId(id)) throw notFound(`Patient/${id} is not known`);
@@ -35,42 +60,14 @@ export async function everything(ctx: FhirContext, req: FhirRequest, id: string)
   if (!patient[0]) throw notFound(`Patient/${id} is not known`);
   if (patient[0].deleted) throw gone(`Patient/${id} has been deleted`);
 
-  const values: unknown[] = [id];
-  const filters: string[] = [];
-  if (p.types) {
-    values.push(p.types);
-    filters.push(`resource_type = ANY($${values.length}::text[])`);
-  }
-  if (p.since) {
-    values.push(p.since);
-    filters.push(`last_updated >= $${values.length}::timestamptz`);
-  }
-  if (p.cursor) {
-    values.push(p.cursor.t, p.cursor.i);
-    filters.push(`(resource_type, id) > ($${values.length - 1}, $${values.length})`);
-  }
-  const and = filters.map((f) => ` AND ${f}`).join('');
-  const from = `
-    SELECT resource_type, id, 'p' AS scope, content FROM patient_resource
-     WHERE patient_key = $1 AND NOT deleted${and}
-    UNION ALL
-    SELECT resource_type, id, 's' AS scope, content FROM shared_resource
-     WHERE (resource_type, id) IN (
-             SELECT target_type, target_id FROM patient_sp_reference
-              WHERE patient_key = $1 AND target_id IS NOT NULL AND target_type IS NOT NULL)
-       AND NOT deleted${and}`;
-
+  const values = [id, p.types ?? null, p.since ?? null, p.cursor?.t ?? null, p.cursor?.i ?? null];
   const base = fhirBase(ctx);
   const self = url(base, id, p.params);
   if (p.count === 0) {
-    const [row] = await ctx.store.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${from}) e`, values);
+    const [row] = await ctx.store.db.query<{ n: number }>(COUNT_EVERYTHING, values);
     return { status: 200, body: bundleText(self, undefined, row?.n ?? 0, []) };
   }
-  values.push(p.count + 1);
-  const rows = await ctx.store.db.query<Row>(
-    `SELECT resource_type, id, scope, content FROM (${from}) e ORDER BY resource_type, id LIMIT $${values.length}`,
-    values,
-  );
+  const rows = await ctx.store.db.query<Row>(READ_EVERYTHING, [...values, p.count + 1]);
   const page = rows.slice(0, p.count);
   const last = page[page.length - 1];
   const next =
@@ -101,11 +98,14 @@ function url(base: string, id: string, params: [string, string][]): string {
 function parseParams(ctx: FhirContext, req: FhirRequest): EverythingParams {
   const input: [string, string][] = [...req.query];
   // POST takes the same parameters in a Parameters resource.
-  const body = req.body as { resourceType?: unknown; parameter?: { name?: unknown; [k: string]: unknown }[] } | undefined;
+  const body = req.body as
+    { resourceType?: unknown; parameter?: { name?: unknown; [k: string]: unknown }[] } | undefined;
   if (req.method === 'POST' && body?.resourceType === 'Parameters') {
     for (const param of body.parameter ?? []) {
       const value = Object.entries(param).find(([k]) => k.startsWith('value'))?.[1];
-      if (typeof param.name === 'string' && value !== undefined) input.push([param.name, String(value)]);
+      if (typeof param.name === 'string' && (typeof value === 'string' || typeof value === 'number')) {
+        input.push([param.name, String(value)]);
+      }
     }
   }
   const p: EverythingParams = {

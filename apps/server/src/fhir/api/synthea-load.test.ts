@@ -14,7 +14,10 @@ const SHARED_TYPES = new Set(['Organization', 'Practitioner']);
 
 interface Entry {
   fullUrl?: string;
-  resource: { resourceType: string; id?: string; identifier?: { system?: string; value?: string }[] } & Record<string, unknown>;
+  resource: { resourceType: string; id?: string; identifier?: { system?: string; value?: string }[] } & Record<
+    string,
+    unknown
+  >;
   request: { method: string; url: string; ifNoneExist?: string };
 }
 interface Bundle {
@@ -33,7 +36,10 @@ before(async () => {
     .filter((f) => f.endsWith('.json.gz'))
     .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   for (const name of files) {
-    bundles.push({ name, bundle: JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(DATA, name))).toString('utf8')) as Bundle });
+    bundles.push({
+      name,
+      bundle: JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(DATA, name))).toString('utf8')) as Bundle,
+    });
   }
 });
 after(async () => {
@@ -119,7 +125,10 @@ test('loads all Synthea bundles as transactions and counts match the files', asy
   const patientBundle = bundles.find((b) => rank(b.name) === 2)!.bundle;
   const patientEntry = patientBundle.entry.find((e) => e.resource.resourceType === 'Patient')!;
   const mrn = patientEntry.resource.identifier!.find((i) => i.system === 'https://github.com/synthetichealth/synthea')!;
-  const found = await app.request('GET', `/fhir/Patient?identifier=${encodeURIComponent(`${mrn.system}|${mrn.value}`)}`);
+  const found = await app.request(
+    'GET',
+    `/fhir/Patient?identifier=${encodeURIComponent(`${mrn.system}|${mrn.value}`)}`,
+  );
   assert.equal(found.status, 200, found.text);
   assert.equal(found.json.entry.length, 1);
   const patientId = found.json.entry[0].resource.id as string;
@@ -132,7 +141,11 @@ test('loads all Synthea bundles as transactions and counts match the files', asy
     codeCounts.set(key, (codeCounts.get(key) ?? 0) + 1);
   }
   const [code, n] = [...codeCounts].sort((a, b) => b[1] - a[1])[0]!;
-  assert.equal(await total(`Observation?patient=${patientId}&code=${encodeURIComponent(code)}`), n, `Observations ${code}`);
+  assert.equal(
+    await total(`Observation?patient=${patientId}&code=${encodeURIComponent(code)}`),
+    n,
+    `Observations ${code}`,
+  );
 
   let active = 0;
   for (const { bundle } of bundles) {
