@@ -105,6 +105,7 @@ test('loads all Synthea bundles as transactions and counts match the files', asy
     assert.equal(res.json.entry.length, bundle.entry.length);
   };
   for (const b of head) await post(b);
+  const headSeconds = (performance.now() - started) / 1000;
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -112,9 +113,12 @@ test('loads all Synthea bundles as transactions and counts match the files', asy
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const rate = Math.round(resources / seconds);
+  const headEntries = head.reduce((n, b) => n + b.bundle.entry.length, 0);
+  const restRate = Math.round((resources - headEntries) / (seconds - headSeconds));
   console.log(
-    `synthea load (${app.db.engine}, ${concurrency} at a time): ${bundles.length} bundles, ${resources} entries in ${seconds.toFixed(1)} s = ${rate} resources/s`,
+    `synthea load (${app.db.engine}, ${concurrency} at a time): ${bundles.length} bundles, ${resources} entries in ` +
+      `${seconds.toFixed(1)} s = ${Math.round(resources / seconds)} resources/s; the two shared bundles ` +
+      `(${headEntries} conditional creates) ${headSeconds.toFixed(1)} s, the patient bundles ${restRate} resources/s`,
   );
 
   for (const [type, n] of [...expected].sort()) {
@@ -156,4 +160,54 @@ test('loads all Synthea bundles as transactions and counts match the files', asy
     }
   }
   assert.equal(await total('Condition?clinical-status=active'), active, 'active Conditions');
+
+  // $everything: every resource of a patient's bundle, the shared ones once, over all pages; and the time of the
+  // patient nearest 1,000 resources (printed, not asserted).
+  const patientBundles = bundles.filter((b) => rank(b.name) === 2).map((b) => b.bundle);
+  const largest = patientBundles.sort((a, b) => b.entry.length - a.entry.length)[0]!;
+  const nearest = [...patientBundles].sort(
+    (a, b) => Math.abs(a.entry.length - 1000) - Math.abs(b.entry.length - 1000),
+  )[0]!;
+  const everything = async (bundle: Bundle, count: number) => {
+    const own = bundle.entry.filter((e) => !SHARED_TYPES.has(e.resource.resourceType)).length;
+    const sharedOfPatient = new Set(
+      bundle.entry.filter((e) => SHARED_TYPES.has(e.resource.resourceType)).map((e) => identifierOf(e.resource)),
+    ).size;
+    const [mrn] = bundle.entry.find((e) => e.resource.resourceType === 'Patient')!.resource.identifier!;
+    const lookedUp = await app.request(
+      'GET',
+      `/fhir/Patient?identifier=${encodeURIComponent(`${mrn!.system}|${mrn!.value}`)}`,
+    );
+    const id = lookedUp.json.entry[0].resource.id as string;
+    const modes = new Map<string, number>();
+    const seen = new Set<string>();
+    let next: string | undefined = `/fhir/Patient/${id}/$everything?_count=${count}`;
+    while (next) {
+      const res = await app.request('GET', next.replace(/^https?:\/\/[^/]+/, ''));
+      assert.equal(res.status, 200, res.text);
+      for (const e of res.json.entry as { fullUrl: string; search: { mode: string } }[]) {
+        assert.ok(!seen.has(e.fullUrl), `${e.fullUrl} twice`);
+        seen.add(e.fullUrl);
+        modes.set(e.search.mode, (modes.get(e.search.mode) ?? 0) + 1);
+      }
+      next = (res.json.link as { relation: string; url: string }[]).find((l) => l.relation === 'next')?.url;
+    }
+    assert.equal(modes.get('match'), own);
+    assert.equal(modes.get('include'), sharedOfPatient);
+    return { id, size: own + sharedOfPatient };
+  };
+  await everything(largest, 300);
+  const { id, size } = await everything(nearest, 1000);
+  const times: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t = performance.now();
+    const res = await app.request('GET', `/fhir/Patient/${id}/$everything`);
+    times.push(performance.now() - t);
+    assert.equal(res.status, 200);
+  }
+  times.sort((a, b) => a - b);
+  console.log(
+    `$everything of a patient with ${size} resources through the API: median ${times[10]!.toFixed(1)} ms, ` +
+      `second worst of 20 ${times[18]!.toFixed(1)} ms`,
+  );
 });
