@@ -377,6 +377,31 @@ describe('transaction', () => {
     assert.equal(ids.size, 1);
   });
 
+  test('urn:oid fullUrls resolve too; a FHIRPath Patch (Parameters) entry is 501', async () => {
+    const oid = 'urn:oid:1.2.826.0.1.3680043.2.1125.99';
+    const res = await app.request(
+      'POST',
+      '/fhir',
+      transaction(post(uniquePatient().patient, oid), post(anObservation('x', { subject: { reference: oid } }))),
+    );
+    assert.equal(res.status, 200, res.text);
+    assert.equal(
+      res.json.entry[1].resource.subject.reference,
+      res.json.entry[0].response.location.replace(/\/_history\/1$/, ''),
+    );
+    const created = await app.request('POST', '/fhir/Patient', uniquePatient().patient);
+    const fhirpathPatch = await app.request(
+      'POST',
+      '/fhir',
+      transaction({
+        resource: { resourceType: 'Parameters', parameter: [{ name: 'operation' }] },
+        request: { method: 'PATCH', url: `Patient/${created.json.id}` },
+      }),
+    );
+    assert.equal(fhirpathPatch.status, 501, fhirpathPatch.text);
+    assert.equal(fhirpathPatch.json.issue[0].expression[0], 'Bundle.entry[0]');
+  });
+
   test('Prefer: return=minimal leaves the resources out', async () => {
     const res = await app.request('POST', '/fhir', transaction(post(uniquePatient().patient)), {
       prefer: 'return=minimal',
