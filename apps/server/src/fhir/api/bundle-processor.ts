@@ -204,12 +204,7 @@ function parseEntry(ctx: FhirContext, raw: unknown, index: number): ParsedEntry 
   const shapeOk =
     method === 'POST' ? isType && condition === '' : (isInstance && condition === '') || (isType && condition !== '');
   if (!shapeOk) {
-    const expected =
-      method === 'POST'
-        ? '[type]'
-        : method === 'DELETE'
-          ? '[type]/[id] or [type]?[search]'
-          : '[type]/[id] or [type]?[search]';
+    const expected = method === 'POST' ? '[type]' : '[type]/[id] or [type]?[search]';
     throw badRequest(`A ${method} entry's request.url must be ${expected}, not '${url}'`, {
       code: 'bundle.entry-url',
       expression: `Bundle.entry[${index}].request.url`,
@@ -379,8 +374,6 @@ interface Target {
 /** What a POST entry resolved to: a new resource, or the existing match of its conditional create. */
 interface CreateTarget extends Target {
   existing: boolean;
-  /** The entry that creates it, when several entries carry the same conditional create. */
-  firstIndex: number;
 }
 
 async function processTransaction(ctx: FhirContext, raw: unknown[]): Promise<EntryResult[]> {
@@ -479,19 +472,14 @@ async function processTransaction(ctx: FhirContext, raw: unknown[]): Promise<Ent
         current = entry;
         const condition = entry.headers['if-none-exist'];
         if (!condition) {
-          creates.set(entry.index, { type: entry.type!, id: tx.newId(), existing: false, firstIndex: entry.index });
+          creates.set(entry.index, { type: entry.type!, id: tx.newId(), existing: false });
           continue;
         }
         const key = conditionKey(entry.type!, condition);
         let target = conditionalCreates.get(key);
         if (!target) {
           const match = await resolve(entry, 'create', stripType(entry.type!, condition));
-          target = {
-            type: entry.type!,
-            id: match ?? tx.newId(),
-            existing: match !== undefined,
-            firstIndex: entry.index,
-          };
+          target = { type: entry.type!, id: match ?? tx.newId(), existing: match !== undefined };
           conditionalCreates.set(key, target);
         }
         creates.set(entry.index, target);
