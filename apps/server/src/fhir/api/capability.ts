@@ -11,7 +11,7 @@ export function capabilityStatement(ctx: FhirContext): CapabilityStatement {
     const params = [...(ctx.model.definitions.byType.get(type)?.values() ?? [])];
     const references = params.filter((p) => p.type === 'reference');
     resource.push({
-      type,
+      type: type as CapabilityStatementRestResource['type'],
       versioning: 'versioned-update',
       readHistory: true,
       updateCreate: true,

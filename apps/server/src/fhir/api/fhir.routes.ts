@@ -10,6 +10,8 @@ const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json
 /** The FHIR REST API under /fhir as a fastify plugin: HTTP in, FhirRequest to the router, FHIR JSON out. */
 export function registerFhirRoutes(app: FastifyInstance, ctx: FhirContext) {
   const jsonParser = app.getDefaultJsonParser('error', 'error');
+  // Only JSON (and form fields for _search) is accepted; fastify's plain-text parser would let text through.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(
     ['application/fhir+json', 'application/json-patch+json', 'application/json+fhir'],
     { parseAs: 'string' },

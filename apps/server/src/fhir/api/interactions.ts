@@ -14,7 +14,7 @@ import {
 import type { Resource } from '@joinedup/fhir';
 import type { Config } from '../../platform/config.ts';
 import type { FhirModel } from '../fhir-model.ts';
-import { executeSearch, findIdsForCondition, parseSearchRequest } from '../search/index.ts';
+import { executeSearch, findIdsForCondition, parseSearchRequest, type SearchContext } from '../search/index.ts';
 import type { FhirStore, StoreTransaction, StoredVersion } from '../store/store.ts';
 import { readHistory } from '../store/history.ts';
 import { validateResource } from '../validate/validate.ts';
@@ -22,10 +22,15 @@ import { etag, jsonResponse, outcomeResponse, parseETag, type FhirRequest, type 
 import { searchsetBundle, historyBundle } from './bundles.ts';
 
 /** Everything an interaction needs, passed in. */
-export interface FhirContext {
+export interface FhirContext extends SearchContext {
   store: FhirStore;
   model: FhirModel;
   config: Pick<Config, 'baseUrl' | 'defaultPageSize' | 'maxPageSize'>;
+}
+
+/** The context of the FHIR API over one store. */
+export function createFhirContext(store: FhirStore, model: FhirModel, config: FhirContext['config']): FhirContext {
+  return { store, model, config, defs: model.definitions, scopeOf: model.scopeOf };
 }
 
 export function fhirBase(ctx: FhirContext) {
@@ -220,8 +225,9 @@ export async function patch(ctx: FhirContext, req: FhirRequest, type: string, id
   if (!Array.isArray(operations)) throw badRequest('A JSON Patch document is an array of operations');
   const expected = ifMatch(req);
   return ctx.store.transaction(async (tx) => {
-    let targetId = id;
-    if (targetId === undefined) {
+    let targetId: string;
+    if (id !== undefined) targetId = id;
+    else {
       const matches = await findIdsForCondition(tx.q, ctx, type, queryString(req));
       if (matches.length !== 1) {
         if (matches.length === 0) throw notFound(`No ${type} matches the condition`);
@@ -319,7 +325,7 @@ export async function search(
     }
   }
   const strict = /handling=strict/.test(req.headers.prefer ?? '');
-  const request = parseSearchRequest(ctx, type, params, { strict, ...pageLimits(ctx), compartment });
+  const request = parseSearchRequest(type, params, { strict, ...pageLimits(ctx), compartment });
   const result = await executeSearch(ctx.store.db, ctx, request);
   return { status: 200, body: searchsetBundle(fhirBase(ctx), type, compartment, result) };
 }

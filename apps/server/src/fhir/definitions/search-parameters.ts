@@ -43,13 +43,13 @@ export function loadSearchDefinitions(resourceTypes: readonly string[]): SearchD
 
   const defFor = (sp: SearchParameter, type: string): SearchParamDef | undefined => {
     if (!sp.expression || sp.type === 'special' || !sp.code || UNSUPPORTED.has(sp.code)) return undefined;
-    const expression = restrictExpression(sp.expression, type, sp.base ?? []);
+    const expression = restrictExpression(sp.expression, type, (sp.base ?? []) as string[]);
     if (!expression) return undefined;
     const components: { def: SearchParamDef; expression: string }[] = [];
     for (const c of sp.component ?? []) {
       const target = c.definition ? byUrl.get(c.definition) : undefined;
       if (!target || !c.expression) return undefined;
-      const inner = defFor({ ...target, expression: c.expression, base: [type] }, type);
+      const inner = defFor({ ...target, expression: c.expression, base: [type] as SearchParameter['base'] }, type);
       if (!inner) return undefined;
       components.push({ def: inner, expression: c.expression });
     }
@@ -65,7 +65,7 @@ export function loadSearchDefinitions(resourceTypes: readonly string[]): SearchD
   };
 
   for (const sp of all) {
-    for (const base of sp.base ?? []) {
+    for (const base of (sp.base ?? []) as string[]) {
       const types = base === 'Resource' || base === 'DomainResource' ? resourceTypes : [base];
       for (const type of types) {
         const map = byType.get(type);
