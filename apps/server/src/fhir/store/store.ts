@@ -237,18 +237,22 @@ export class StoreTransaction {
     id: string,
   ): Promise<{ patientKey: string; versionId: number; deleted: boolean } | undefined> {
     await this.flushIfPending(resourceType, id);
-    const t = tablesOf(this.store.model.scopeOf(resourceType));
-    const rows = await this.q.query<{ patient_key: string; version_id: number | null; deleted: boolean | null }>(
-      `SELECT k.patient_key, r.version_id, r.deleted
-         FROM resource_key k LEFT JOIN ${t.resource} r
-           ON r.patient_key = k.patient_key AND r.resource_type = k.resource_type AND r.id = k.id
-        WHERE k.resource_type = $1 AND k.id = $2
-        FOR UPDATE OF k`,
+    const keys = await this.q.query<{ patient_key: string }>(
+      'SELECT patient_key FROM resource_key WHERE resource_type = $1 AND id = $2 FOR UPDATE',
       [resourceType, id],
     );
+    const key = keys[0];
+    if (!key) return undefined;
+    // Read the current version only once the lock is held: under READ COMMITTED this statement sees what the
+    // previous lock holder committed (a join in the locking statement could return a stale version).
+    const t = tablesOf(this.store.model.scopeOf(resourceType));
+    const rows = await this.q.query<{ version_id: number; deleted: boolean }>(
+      `SELECT version_id, deleted FROM ${t.resource} WHERE patient_key = $1 AND resource_type = $2 AND id = $3`,
+      [key.patient_key, resourceType, id],
+    );
     const row = rows[0];
-    if (!row || row.version_id === null) return undefined;
-    return { patientKey: row.patient_key, versionId: row.version_id, deleted: row.deleted ?? false };
+    if (!row) return undefined;
+    return { patientKey: key.patient_key, versionId: row.version_id, deleted: row.deleted };
   }
 
   #stage(
