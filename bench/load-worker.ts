@@ -1,6 +1,7 @@
 // A load client in a worker thread: the concurrent figures' requests are made here, on a thread of their own,
 // so that the client's work does not share the server's event loop.
 import { parentPort, workerData } from 'node:worker_threads';
+import { getText } from './http-get.ts';
 
 export interface LoadJob {
   urls: string[];
@@ -24,8 +25,7 @@ async function run(job: LoadJob): Promise<LoadOutcome> {
     while (next < job.urls.length) {
       const url = job.urls[next++]!;
       const t0 = performance.now();
-      const res = await fetch(url, { headers: { accept: 'application/fhir+json' } });
-      await res.text();
+      const res = await getText(url);
       samples.push(performance.now() - t0);
       if (res.status !== 200) {
         failures++;

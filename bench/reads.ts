@@ -2,6 +2,7 @@ import type { Db } from '../apps/server/src/platform/db.ts';
 import type { BenchServer } from './engines.ts';
 import { describeOutcome } from './ingest.ts';
 import { loadFromWorker, timeEach, type Latency } from './measure.ts';
+import { getText } from './http-get.ts';
 
 export interface ReadTarget {
   type: string;
@@ -35,11 +36,10 @@ export async function measureReads(
   let failures = 0;
   let firstFailure: string | undefined;
   const read = async (t: ReadTarget) => {
-    const res = await fetch(`${server.base}/${t.type}/${t.serverId}`, { headers: { accept: 'application/fhir+json' } });
-    const text = await res.text();
+    const res = await getText(`${server.base}/${t.type}/${t.serverId}`);
     if (res.status !== 200) {
       failures++;
-      firstFailure ??= `GET ${t.type}/${t.serverId}: HTTP ${res.status} ${describeOutcome(text)}`;
+      firstFailure ??= `GET ${t.type}/${t.serverId}: HTTP ${res.status} ${describeOutcome(res.text)}`;
     }
   };
   const raw = async (t: ReadTarget) => {
@@ -51,8 +51,7 @@ export async function measureReads(
   await timeEach(warm, 1, raw);
   const healthItems = targets.slice(0, Math.min(1000, targets.length));
   const health = await timeEach(healthItems, 1, async () => {
-    const res = await fetch(`${server.base.replace(/\/fhir$/, '')}/health`);
-    await res.text();
+    await getText(`${server.base.replace(/\/fhir$/, '')}/health`);
   });
   const sequential = await timeEach(targets, 1, read);
   const rawSequential = await timeEach(targets, 1, raw);

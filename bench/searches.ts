@@ -4,6 +4,7 @@ import { describeOutcome } from './ingest.ts';
 import { sample, seededRandom, timeEach, type Latency } from './measure.ts';
 import type { FamilyBirthCounts } from './load-population.ts';
 import { generatePatient, LOINC, NHS_NUMBER_SYSTEM, RECENT, type PatientFacts } from './population.ts';
+import { getText } from './http-get.ts';
 
 export interface SearchCase {
   key: string;
@@ -123,14 +124,13 @@ export async function measureSearch(
   const requests = indexes.map((i) => search.request(generatePatient(i).facts, random, familyBirth));
   const result: SearchResult = { http: undefined!, raw: undefined!, failures: 0, mismatches: 0 };
   const get = async (r: SearchRequest) => {
-    const res = await fetch(`${server.base}/${r.path}`, { headers: { accept: 'application/fhir+json' } });
-    const text = await res.text();
+    const res = await getText(`${server.base}/${r.path}`);
     if (res.status !== 200) {
       result.failures++;
-      result.firstFailure ??= `GET ${r.path}: HTTP ${res.status} ${describeOutcome(text)}`;
+      result.firstFailure ??= `GET ${r.path}: HTTP ${res.status} ${describeOutcome(res.text)}`;
       return;
     }
-    checkCounts(result, r, JSON.parse(text) as SearchBundle);
+    checkCounts(result, r, JSON.parse(res.text) as SearchBundle);
   };
   const raw = async (r: SearchRequest) => {
     await db.query(r.raw.sql, r.raw.params);
@@ -178,16 +178,13 @@ export async function measureEverything(
   const result: EverythingResult = { http: undefined!, raw: undefined!, resources: 0, failures: 0 };
   const items = Array.from({ length: calls }, (_, i) => i);
   const get = async () => {
-    const res = await fetch(`${server.base}/Patient/${patient.id}/$everything`, {
-      headers: { accept: 'application/fhir+json' },
-    });
-    const text = await res.text();
+    const res = await getText(`${server.base}/Patient/${patient.id}/$everything`);
     if (res.status !== 200) {
       result.failures++;
-      result.firstFailure ??= `GET Patient/${patient.id}/$everything: HTTP ${res.status} ${describeOutcome(text)}`;
+      result.firstFailure ??= `GET Patient/${patient.id}/$everything: HTTP ${res.status} ${describeOutcome(res.text)}`;
       return;
     }
-    result.resources = (JSON.parse(text) as SearchBundle).entry?.length ?? 0;
+    result.resources = (JSON.parse(res.text) as SearchBundle).entry?.length ?? 0;
   };
   await timeEach(items.slice(0, 3), 1, get);
   result.failures = 0;
