@@ -1,6 +1,7 @@
 // npm run bench: the FHIR server's figures beside raw references, on PGlite and on a PostgreSQL server.
 // See docs/benchmarks.md for what each figure means. Figures go to stdout, progress to stderr.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { readBenchOptions, type BenchOptions, type EngineName } from './bench-options.ts';
 import { openBenchPglite, openBenchPostgres, startServer, type BenchEngine, type BenchServer } from './engines.ts';
@@ -95,6 +96,7 @@ async function benchEngine(
   };
   process.once('SIGINT', stopOnSignal);
   const started = performance.now();
+  const loadAtStart = os.loadavg()[0] ?? 0;
   try {
     say(`\n== ${name}: ${engine.description}`);
     server = await startServer(trace.wrap(engine.db));
@@ -107,6 +109,7 @@ async function benchEngine(
     const ingest = await ingestBundles(server, bundles, options.ingestConcurrency);
     slow.record('ingest (POST /fhir transactions)', trace.stop());
     const copy = await copyBundles(engine, bundles);
+    result.notes.push(await describeIndexRows(engine, ingest.resources));
     if (name === 'postgres' && ingest.resources / ingest.seconds < 5_000) {
       const why = slow.describe('ingest (POST /fhir transactions)');
       if (why) result.notes.push(why);
@@ -321,7 +324,11 @@ async function benchEngine(
     const plans = path.join(options.outDir, `slow-statements-${name}.txt`);
     await slow.explain(engine, plans).catch(() => {});
     result.notes.push(`slowest statements of each phase, with plans: ${path.relative(process.cwd(), plans)}`);
-    result.notes.push(`measured in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    result.notes.push(
+      `measured in ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${loadAtStart.toFixed(1)} at the ` +
+        `start, ${(os.loadavg()[0] ?? 0).toFixed(1)} at the end, on ${os.cpus().length} cores` +
+        (Math.max(loadAtStart, os.loadavg()[0] ?? 0) > os.cpus().length ? ': other work shared the machine' : ''),
+    );
     process.removeListener('SIGINT', stopOnSignal);
     await server?.close().catch(() => {});
     await engine.close().catch((e: unknown) => say(`${name}: cleanup failed: ${String(e)}`));
@@ -340,6 +347,25 @@ async function analyzeTables(engine: BenchEngine) {
   );
   for (const { name } of tables) await engine.db.query(`ANALYZE "${name.replace(/"/g, `""`)}"`);
   say(`analysed ${tables.length} tables in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** How many search index rows the ingest wrote, per resource and per table: the work behind its figure. */
+async function describeIndexRows(engine: BenchEngine, resources: number): Promise<string> {
+  const tables = await engine.db.query<{ name: string }>(
+    "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE '%\\_sp\\_%' ORDER BY tablename",
+  );
+  const counts: [string, number][] = [];
+  for (const { name } of tables) {
+    const [row] = await engine.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${name.replace(/"/g, '""')}"`);
+    if (row?.n) counts.push([name, row.n]);
+  }
+  const total = counts.reduce((n, [, c]) => n + c, 0);
+  const top = counts
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 4)
+    .map(([t, c]) => `${t} ${formatInt(c)}`)
+    .join(', ');
+  return `ingest wrote ${formatInt(total)} search index rows for ${formatInt(resources)} resources (${(total / Math.max(1, resources)).toFixed(1)} per resource; ${top})`;
 }
 
 async function main() {
