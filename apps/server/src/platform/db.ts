@@ -117,8 +117,12 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
     options: `-c TimeZone=UTC${searchPath}`,
     connectionTimeoutMillis: 10_000,
     types: {
-      getTypeParser: ((oid: number, format?: string) =>
-        typeParsers.get(oid) ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      getTypeParser: ((oid: number) => {
+        const own = typeParsers.get(oid);
+        if (own) return own;
+        const standard = pg.types.getTypeParser(oid, 'text') as (value: string) => unknown;
+        return standard;
+      }) as typeof pg.types.getTypeParser,
     },
   });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would end the process.

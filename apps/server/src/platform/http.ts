@@ -1,5 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { internalError, isOperationOutcomeError, OperationOutcomeError, outcome, issue, unavailable } from '@joinedup/fhir';
+import {
+  internalError,
+  isOperationOutcomeError,
+  OperationOutcomeError,
+  outcome,
+  issue,
+  unavailable,
+} from '@joinedup/fhir';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 
@@ -69,6 +76,7 @@ export function createHttpServer(config: Pick<Config, 'maxBodyBytes'>, log: Logg
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${(error as { code?: string }).code ?? ''} ${error.stack?.split('\n')[1]?.trim() ?? ''}`;
+  if (error instanceof Error)
+    return `${error.name}: ${(error as { code?: string }).code ?? ''} ${error.stack?.split('\n')[1]?.trim() ?? ''}`;
   return typeof error;
 }

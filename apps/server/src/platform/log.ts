@@ -11,8 +11,11 @@ type Level = (typeof LEVELS)[number] | 'silent';
 
 export function createLogger(level: Level, write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
   const max = level === 'silent' ? -1 : LEVELS.indexOf(level);
-  const at = (l: (typeof LEVELS)[number]) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (LEVELS.indexOf(l) <= max) write(`${JSON.stringify({ time: new Date().toISOString(), level: l, message, ...fields })}\n`);
-  };
+  const at =
+    (l: (typeof LEVELS)[number]) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      if (LEVELS.indexOf(l) <= max)
+        write(`${JSON.stringify({ time: new Date().toISOString(), level: l, message, ...fields })}\n`);
+    };
   return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
 }

@@ -15,7 +15,6 @@ import { findIdsForCondition } from '../search/index.ts';
 import { FhirStore, fromHistoryRow, type StoreTransaction, type StoredVersion } from '../store/store.ts';
 import { etag, type FhirRequest, type FhirResponse } from './fhir-http.ts';
 import { assertKnownType, checkBody, fhirBase, type FhirContext } from './interactions.ts';
-import { handleFhirRequest } from './router.ts';
 
 // FHIR R4 http.html#transaction. A transaction runs in one store transaction: every entry lands or none does.
 // Creates are staged in the store's buffer and written in bulk, so a bundle of hundreds of POSTs costs a
@@ -90,8 +89,11 @@ interface EntryResult {
   outcome?: string;
 }
 
+/** Sends one request through the FHIR router; passed in so that this module and the router do not import each other. */
+export type Dispatch = (ctx: FhirContext, req: FhirRequest) => Promise<FhirResponse>;
+
 /** POST [base] with a batch or transaction Bundle. */
-export async function processBundle(ctx: FhirContext, req: FhirRequest): Promise<FhirResponse> {
+export async function processBundle(ctx: FhirContext, req: FhirRequest, dispatch: Dispatch): Promise<FhirResponse> {
   const bundle = req.body as { resourceType?: unknown; type?: unknown; entry?: unknown } | undefined;
   if (!bundle || typeof bundle !== 'object' || Array.isArray(bundle) || bundle.resourceType !== 'Bundle') {
     throw badRequest('POST to the base URL takes a Bundle of type batch or transaction', {
@@ -115,8 +117,8 @@ export async function processBundle(ctx: FhirContext, req: FhirRequest): Promise
   const minimal = /return=minimal/.test(req.headers.prefer ?? '');
   const results =
     bundle.type === 'batch'
-      ? await processBatch(ctx, req, entries as unknown[])
-      : await processTransaction(ctx, entries as unknown[]);
+      ? await processBatch(ctx, req, entries as unknown[], dispatch)
+      : await processTransaction(ctx, entries as unknown[], dispatch);
   const base = fhirBase(ctx);
   const type = bundle.type === 'batch' ? 'batch-response' : 'transaction-response';
   const body = `{"resourceType":"Bundle","type":"${type}","link":[${JSON.stringify({ relation: 'self', url: base })}],"entry":[${results.map((r) => entryText(r, minimal)).join(',')}]}`;
@@ -299,13 +301,18 @@ function entryError(e: unknown, index: number, entry: ParsedEntry | undefined): 
 // ------------------------------------------------------------------------------------------------ batch
 
 // FHIR R4 http.html#batch: each entry on its own, as if sent alone; a failure is that entry's outcome.
-async function processBatch(ctx: FhirContext, req: FhirRequest, raw: unknown[]): Promise<EntryResult[]> {
+async function processBatch(
+  ctx: FhirContext,
+  req: FhirRequest,
+  raw: unknown[],
+  dispatch: Dispatch,
+): Promise<EntryResult[]> {
   const results: EntryResult[] = [];
   for (let i = 0; i < raw.length; i++) {
     let entry: ParsedEntry | undefined;
     try {
       entry = parseEntry(ctx, raw[i], i);
-      const response = await handleFhirRequest(ctx, entryRequest(entry, req.headers.prefer));
+      const response = await dispatch(ctx, entryRequest(entry, req.headers.prefer));
       results.push(fromResponse(ctx, response, entry.method));
     } catch (e) {
       // An unexpected failure of one entry is that entry's 500: the entries before it are committed already.
@@ -376,7 +383,7 @@ interface CreateTarget extends Target {
   existing: boolean;
 }
 
-async function processTransaction(ctx: FhirContext, raw: unknown[]): Promise<EntryResult[]> {
+async function processTransaction(ctx: FhirContext, raw: unknown[], dispatch: Dispatch): Promise<EntryResult[]> {
   const entries: ParsedEntry[] = [];
   for (let i = 0; i < raw.length; i++) {
     try {
@@ -557,17 +564,13 @@ async function processTransaction(ctx: FhirContext, raw: unknown[]): Promise<Ent
         if (entry.method === 'PUT' && entry.resource && entry.id === undefined && entry.resource.id === undefined) {
           request.body = { ...entry.resource, id: target.id };
         }
-        results[entry.index] = fromResponse(ctx, await handleFhirRequest(txCtx, request), entry.method, tx.now());
+        results[entry.index] = fromResponse(ctx, await dispatch(txCtx, request), entry.method, tx.now());
       }
 
       // 6. GET and HEAD see the transaction's writes.
       for (const entry of byMethod('GET', 'HEAD')) {
         current = entry;
-        results[entry.index] = fromResponse(
-          ctx,
-          await handleFhirRequest(txCtx, entryRequest(entry, undefined)),
-          entry.method,
-        );
+        results[entry.index] = fromResponse(ctx, await dispatch(txCtx, entryRequest(entry, undefined)), entry.method);
       }
     } catch (e) {
       throw current ? entryError(e, current.index, current) : e;

@@ -20,7 +20,17 @@ export function capabilityStatement(ctx: FhirContext): CapabilityStatement {
       conditionalUpdate: true,
       conditionalDelete: 'single',
       interaction: (
-        ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const
+        [
+          'read',
+          'vread',
+          'update',
+          'patch',
+          'delete',
+          'history-instance',
+          'history-type',
+          'create',
+          'search-type',
+        ] as const
       ).map((code) => ({ code })),
       searchInclude: ['*', ...references.map((p) => `${type}:${p.code}`)],
       searchRevInclude: ['*'],
@@ -30,7 +40,11 @@ export function capabilityStatement(ctx: FhirContext): CapabilityStatement {
         ...params.map((p) => ({ name: p.code, type: p.type, definition: p.url })),
       ],
       ...(type === 'Patient'
-        ? { operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] }
+        ? {
+            operation: [
+              { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' },
+            ],
+          }
         : {}),
     });
   }
@@ -48,10 +62,19 @@ export function capabilityStatement(ctx: FhirContext): CapabilityStatement {
       {
         mode: 'server',
         resource,
-        interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'search-system' }, { code: 'history-system' }],
+        interaction: [
+          { code: 'transaction' },
+          { code: 'batch' },
+          { code: 'search-system' },
+          { code: 'history-system' },
+        ],
         searchParam: [
           { name: '_id', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' },
-          { name: '_lastUpdated', type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
+          {
+            name: '_lastUpdated',
+            type: 'date',
+            definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated',
+          },
         ],
       },
     ],

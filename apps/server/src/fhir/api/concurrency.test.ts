@@ -49,8 +49,13 @@ test('200 updates without If-Match: history holds one version per success, numbe
   const ok = statuses.filter((s) => s === 200).length;
   assert.equal(ok, 200);
   const history = await app.request('GET', `/fhir/Patient/${json.id}/_history?_count=1000`);
-  const versions = history.json.entry.map((e: any) => Number(e.resource.meta.versionId)).sort((a: number, b: number) => a - b);
-  assert.deepEqual(versions, Array.from({ length: ok + 1 }, (_, i) => i + 1));
+  const versions = history.json.entry
+    .map((e: any) => Number(e.resource.meta.versionId))
+    .sort((a: number, b: number) => a - b);
+  assert.deepEqual(
+    versions,
+    Array.from({ length: ok + 1 }, (_, i) => i + 1),
+  );
 });
 
 test('parallel identical conditional creates make exactly one resource per identifier', async () => {
@@ -65,7 +70,10 @@ test('parallel identical conditional creates make exactly one resource per ident
     );
     return res.status;
   });
-  assert.ok(statuses.every((s) => s === 200 || s === 201), statuses.join(','));
+  assert.ok(
+    statuses.every((s) => s === 200 || s === 201),
+    statuses.join(','),
+  );
   assert.equal(statuses.filter((s) => s === 201).length, identifiers.length);
   for (const value of identifiers) {
     const found = await app.request('GET', `/fhir/Patient?identifier=${value}&_total=accurate`);

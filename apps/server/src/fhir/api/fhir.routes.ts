@@ -19,39 +19,39 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: FhirContext) {
   );
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-      const url = new URL(request.url, 'http://localhost');
-      const query: [string, string][] = [];
-      let pretty = false;
-      for (const [k, v] of url.searchParams) {
-        if (k === '_format') {
-          if (!JSON_FORMATS.has(v)) throw notAcceptable(`_format '${v}' is not supported; this server speaks JSON`);
-        } else if (k === '_pretty') pretty = v === 'true';
-        else query.push([k, v]);
-      }
-      const accept = request.headers.accept;
-      if (accept && !/(\*\/\*|json|application\/\*)/.test(accept)) {
-        throw notAcceptable('This server returns application/fhir+json');
-      }
-      const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-      const hasBody = request.body !== undefined && request.body !== null && request.body !== '';
-      if (hasBody && contentType === 'application/x-www-form-urlencoded' && !url.pathname.endsWith('_search')) {
-        throw unsupportedMediaType('Form bodies are accepted only by _search');
-      }
-      const fhirRequest: FhirRequest = {
-        method: request.method as FhirRequest['method'],
-        path: decodeURIComponent(url.pathname.replace(/^\/fhir\/?/, '')),
-        query,
-        headers: request.headers as Record<string, string | undefined>,
-        body: request.body,
-        contentType,
-      };
-      const response = await handleFhirRequest(ctx, fhirRequest);
-      reply.code(response.status);
-      for (const [k, v] of Object.entries(response.headers ?? {})) reply.header(k, v);
-      if (response.body === undefined || response.status === 304) return reply.send();
-      reply.header('content-type', FHIR_JSON);
-      if (request.method === 'HEAD') return reply.send();
-      return reply.send(pretty ? JSON.stringify(JSON.parse(response.body), null, 2) : response.body);
+    const url = new URL(request.url, 'http://localhost');
+    const query: [string, string][] = [];
+    let pretty = false;
+    for (const [k, v] of url.searchParams) {
+      if (k === '_format') {
+        if (!JSON_FORMATS.has(v)) throw notAcceptable(`_format '${v}' is not supported; this server speaks JSON`);
+      } else if (k === '_pretty') pretty = v === 'true';
+      else query.push([k, v]);
+    }
+    const accept = request.headers.accept;
+    if (accept && !/(\*\/\*|json|application\/\*)/.test(accept)) {
+      throw notAcceptable('This server returns application/fhir+json');
+    }
+    const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+    const hasBody = request.body !== undefined && request.body !== null && request.body !== '';
+    if (hasBody && contentType === 'application/x-www-form-urlencoded' && !url.pathname.endsWith('_search')) {
+      throw unsupportedMediaType('Form bodies are accepted only by _search');
+    }
+    const fhirRequest: FhirRequest = {
+      method: request.method as FhirRequest['method'],
+      path: decodeURIComponent(url.pathname.replace(/^\/fhir\/?/, '')),
+      query,
+      headers: request.headers as Record<string, string | undefined>,
+      body: request.body,
+      contentType,
+    };
+    const response = await handleFhirRequest(ctx, fhirRequest);
+    reply.code(response.status);
+    for (const [k, v] of Object.entries(response.headers ?? {})) reply.header(k, v);
+    if (response.body === undefined || response.status === 304) return reply.send();
+    reply.header('content-type', FHIR_JSON);
+    if (request.method === 'HEAD') return reply.send();
+    return reply.send(pretty ? JSON.stringify(JSON.parse(response.body), null, 2) : response.body);
   };
   for (const url of ['/fhir', '/fhir/*']) {
     app.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], url, exposeHeadRoute: false, handler });

@@ -27,7 +27,11 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('put' as const), target: fc.nat(3), birthYear: fc.integer({ min: 1900, max: 2025 }) }),
-  fc.record({ kind: fc.constant('patch' as const), target: fc.nat(3), gender: fc.constantFrom('male', 'female', 'other') }),
+  fc.record({
+    kind: fc.constant('patch' as const),
+    target: fc.nat(3),
+    gender: fc.constantFrom('male', 'female', 'other'),
+  }),
   fc.record({ kind: fc.constant('delete' as const), target: fc.nat(3) }),
   fc.record({
     kind: fc.constant('conditional-put' as const),
@@ -50,7 +54,11 @@ test(`history equals the model over ${RUNS} random command sequences`, async () 
         const versions = model.get(id)!;
         const live = versions.length > 0 && !versions[versions.length - 1]!.deleted;
         if (c.kind === 'put' || c.kind === 'conditional-put') {
-          const body = { ...aPatient({ identifier: [{ system: 'urn:model', value: id }] }), id, birthDate: `${c.birthYear}-01-01` };
+          const body = {
+            ...aPatient({ identifier: [{ system: 'urn:model', value: id }] }),
+            id,
+            birthDate: `${c.birthYear}-01-01`,
+          };
           const res =
             c.kind === 'put'
               ? await app.request('PUT', `/fhir/Patient/${id}`, body)

@@ -76,7 +76,12 @@ describe('update', () => {
   test('a stale If-Match is 412 and changes nothing', async () => {
     const { json } = await app.request('POST', '/fhir/Patient', aPatient());
     await app.request('PUT', `/fhir/Patient/${json.id}`, { ...json, gender: 'male' }, { 'if-match': 'W/"1"' });
-    const stale = await app.request('PUT', `/fhir/Patient/${json.id}`, { ...json, gender: 'other' }, { 'if-match': 'W/"1"' });
+    const stale = await app.request(
+      'PUT',
+      `/fhir/Patient/${json.id}`,
+      { ...json, gender: 'other' },
+      { 'if-match': 'W/"1"' },
+    );
     assertOutcome(stale, 412);
     const now = await app.request('GET', `/fhir/Patient/${json.id}`);
     assert.equal(now.json.gender, 'male');
@@ -86,7 +91,11 @@ describe('update', () => {
 
   test('a body whose id or resourceType disagrees with the URL is 400', async () => {
     const { json } = await app.request('POST', '/fhir/Patient', aPatient());
-    assertOutcome(await app.request('PUT', `/fhir/Patient/${json.id}`, { ...json, id: 'other' }), 400, /does not match/);
+    assertOutcome(
+      await app.request('PUT', `/fhir/Patient/${json.id}`, { ...json, id: 'other' }),
+      400,
+      /does not match/,
+    );
     assertOutcome(await app.request('PUT', `/fhir/Patient/${json.id}`, { ...aPatient() }), 400, /no id/);
     assertOutcome(await app.request('POST', '/fhir/Observation', aPatient()), 400, /resourceType/);
   });
@@ -99,7 +108,10 @@ describe('update', () => {
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json.gender, 'male');
     assert.equal(res.json.meta.versionId, '2');
-    const stale = await app.request('PATCH', `/fhir/Patient/${json.id}`, JSON.stringify(ops), { ...headers, 'if-match': 'W/"1"' });
+    const stale = await app.request('PATCH', `/fhir/Patient/${json.id}`, JSON.stringify(ops), {
+      ...headers,
+      'if-match': 'W/"1"',
+    });
     assertOutcome(stale, 412);
     const bad = [{ op: 'remove', path: '/nonexistent' }];
     assertOutcome(await app.request('PATCH', `/fhir/Patient/${json.id}`, JSON.stringify(bad), headers), 400);
@@ -147,7 +159,10 @@ describe('history', () => {
       page2.json.entry.map((e: any) => e.resource.meta.versionId),
       ['2', '1'],
     );
-    assert.equal(page2.json.link.find((l: any) => l.relation === 'next'), undefined);
+    assert.equal(
+      page2.json.link.find((l: any) => l.relation === 'next'),
+      undefined,
+    );
 
     const since = await app.request('GET', `/fhir/Patient/${p.json.id}/_history?_since=${encodeURIComponent(start)}`);
     assert.equal(since.json.entry.length, 5);
@@ -163,8 +178,14 @@ describe('history', () => {
 describe('bad input', () => {
   test('malformed JSON, wrong content type, oversized body', async () => {
     assertOutcome(await app.request('POST', '/fhir/Patient', '{"resourceType": "Patient",'), 400);
-    assertOutcome(await app.request('POST', '/fhir/Patient', 'resourceType=Patient', { 'content-type': 'text/plain' }), 415);
-    const huge = { ...aPatient(), text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(300_000)}</div>` } };
+    assertOutcome(
+      await app.request('POST', '/fhir/Patient', 'resourceType=Patient', { 'content-type': 'text/plain' }),
+      415,
+    );
+    const huge = {
+      ...aPatient(),
+      text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(300_000)}</div>` },
+    };
     assertOutcome(await app.request('POST', '/fhir/Patient', huge), 413);
     assertOutcome(await app.request('POST', '/fhir/Patient', '{"resourceType":"Patient","__proto__":{"x":1}}'), 400);
     assertOutcome(await app.request('POST', '/fhir/Patient', '[1,2]'), 400);
@@ -172,7 +193,12 @@ describe('bad input', () => {
 
   test('structurally invalid resources are rejected with every issue and nothing is written', async () => {
     const before = await app.request('GET', '/fhir/Patient/_history?_count=1000');
-    const res = await app.request('POST', '/fhir/Patient', { resourceType: 'Patient', gender: 42, birthDate: 'not-a-date', unknownField: true });
+    const res = await app.request('POST', '/fhir/Patient', {
+      resourceType: 'Patient',
+      gender: 42,
+      birthDate: 'not-a-date',
+      unknownField: true,
+    });
     assertOutcome(res, 400);
     assert.ok(res.json.issue.length >= 3, JSON.stringify(res.json));
     const afterwards = await app.request('GET', '/fhir/Patient/_history?_count=1000');
@@ -189,13 +215,17 @@ describe('bad input', () => {
   test('_format other than JSON is 406; _pretty indents', async () => {
     assertOutcome(await app.request('GET', '/fhir/metadata?_format=xml'), 406);
     const pretty = await app.request('GET', '/fhir/metadata?_pretty=true');
-    assert.match(pretty.text, /\n  "resourceType"/);
+    assert.match(pretty.text, /\n {2}"resourceType"/);
     const plain = await app.request('GET', '/fhir/metadata?_format=json');
     assert.doesNotMatch(plain.text, /\n/);
   });
 
   test('errors never leak internals', async () => {
-    for (const url of ["/fhir/Patient/1'%20OR%201=1--", "/fhir/Patient?name='%20OR%201=1--", '/fhir/Patient?birthdate=ge%27x']) {
+    for (const url of [
+      "/fhir/Patient/1'%20OR%201=1--",
+      "/fhir/Patient?name='%20OR%201=1--",
+      '/fhir/Patient?birthdate=ge%27x',
+    ]) {
       const res = await app.request('GET', url);
       assert.ok([200, 400, 404].includes(res.status), url);
       assert.doesNotMatch(res.text, /syntax error|SELECT |FROM |sp_|\.ts:\d|node_modules/, url);

