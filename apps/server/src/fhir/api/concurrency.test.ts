@@ -58,9 +58,10 @@ test('200 updates without If-Match: history holds one version per success, numbe
   );
 });
 
+// Row 2 at the PR tier: 50 copies of each of 200 conditional creates, 10,000 requests, 50 in flight.
 test('parallel identical conditional creates make exactly one resource per identifier', async () => {
-  const identifiers = Array.from({ length: 20 }, (_, i) => `999${String(1000000 + i)}`);
-  const statuses = await inParallel(identifiers.length * 10, 20, async (i) => {
+  const identifiers = Array.from({ length: 200 }, (_, i) => `999${String(1000000 + i)}`);
+  const statuses = await inParallel(identifiers.length * 50, 50, async (i) => {
     const value = identifiers[i % identifiers.length]!;
     const res = await app.request(
       'POST',
@@ -79,6 +80,29 @@ test('parallel identical conditional creates make exactly one resource per ident
     const found = await app.request('GET', `/fhir/Patient?identifier=${value}&_total=accurate`);
     assert.equal(found.json.total, 1, value);
   }
+  const all = await app.request('GET', '/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|&_summary=count');
+  assert.ok(all.json.total >= identifiers.length);
+});
+
+test('If-Match inside 100 concurrent transaction bundles: exactly one succeeds', async () => {
+  const { json } = await app.request('POST', '/fhir/Patient', aPatient());
+  const statuses = await inParallel(100, 20, async (i) => {
+    const res = await app.request('POST', '/fhir', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: { ...json, multipleBirthInteger: i },
+          request: { method: 'PUT', url: `Patient/${json.id}`, ifMatch: 'W/"1"' },
+        },
+      ],
+    });
+    return res.status;
+  });
+  assert.equal(statuses.filter((s) => s === 200).length, 1, statuses.join(','));
+  assert.equal(statuses.filter((s) => s === 412).length, 99);
+  const history = await app.request('GET', `/fhir/Patient/${json.id}/_history?_count=1000`);
+  assert.equal(history.json.entry.length, 2);
 });
 
 test('parallel update-as-create of one new id makes one resource with contiguous versions', async () => {
