@@ -92,7 +92,7 @@ function searchParamArbitrary() {
 
 // URLSearchParams encodes a lone surrogate as U+FFFD, as a client would have to.
 const query = (params: [string, string, string, string][]) =>
-  new URLSearchParams(params.map(([n, m, p, v]) => [n + m, p + v])).toString();
+  new URLSearchParams(params.map(([n, m, p, v]) => [n + m, p + v] as [string, string])).toString();
 
 const COMPILE_RUNS = Number(process.env.JOINEDUP_FUZZ_COMPILE_RUNS ?? 100_000);
 const HTTP_RUNS = Number(process.env.JOINEDUP_FUZZ_HTTP_RUNS ?? 2_000);
@@ -110,7 +110,7 @@ test(`${COMPILE_RUNS} random searches compile to SQL or fail with an OperationOu
         const compiled = compileSearch(defs, app.fhir.model.scopeOf, request);
         // Values travel as bound parameters: none of the hostile text may appear in the SQL itself.
         for (const [, , , v] of params) {
-          if (v.length > 3 && /['$;\\]/.test(v)) assert.ok(!compiled.sql.includes(v), v);
+          if (v.length > 3 && /['$;\\]/.test(v)) assert.ok(!(compiled.sql ?? '').includes(v), v);
         }
       } catch (e) {
         assert.ok(isOperationOutcomeError(e), `${type}?${query(params)} threw ${String(e)}`);
