@@ -1,4 +1,5 @@
 import { buildApp } from './app.ts';
+import { loadDemoIfEmpty } from './demo/demo.ts';
 import { ConfigError, loadConfig } from './platform/config.ts';
 import { DatabaseLockedError, openDatabase } from './platform/db.ts';
 
@@ -7,6 +8,7 @@ async function main() {
   const config = loadConfig();
   const db = await openDatabase(config);
   const app = await buildApp(config, db);
+  if (config.demo) await loadDemoIfEmpty(app.fhir, app.log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -1,46 +1,20 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import zlib from 'node:zlib';
 import { createTestApp, type TestApp } from '../../test-support/test-app.ts';
+import { isSharedSyntheaType, readSyntheaBundles, type SyntheaBundle, type SyntheaEntry } from '../../demo/synthea.ts';
 
 // Loads the 100-patient Synthea R4 sample through POST /fhir as transactions, then checks the API's counts
 // against counts taken from the files themselves.
 
-const DATA = path.resolve(import.meta.dirname, '../../../../../../shared/data/synthea-r4-100');
-// Synthea re-sends the Organizations and Practitioners its patients refer to in every patient bundle.
-const SHARED_TYPES = new Set(['Organization', 'Practitioner']);
-
-interface Entry {
-  fullUrl?: string;
-  resource: { resourceType: string; id?: string; identifier?: { system?: string; value?: string }[] } & Record<
-    string,
-    unknown
-  >;
-  request: { method: string; url: string; ifNoneExist?: string };
-}
-interface Bundle {
-  resourceType: 'Bundle';
-  type: string;
-  entry: Entry[];
-}
+type Bundle = SyntheaBundle['bundle'];
+type Entry = SyntheaEntry;
 
 let app: TestApp;
-const bundles: { name: string; bundle: Bundle }[] = [];
+const bundles: SyntheaBundle[] = [];
 
 before(async () => {
   app = await createTestApp();
-  const files = fs
-    .readdirSync(DATA)
-    .filter((f) => f.endsWith('.json.gz'))
-    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  for (const name of files) {
-    bundles.push({
-      name,
-      bundle: JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(DATA, name))).toString('utf8')) as Bundle,
-    });
-  }
+  bundles.push(...readSyntheaBundles());
 });
 after(async () => {
   await app.close();
@@ -58,17 +32,6 @@ function identifierOf(resource: Entry['resource']): string {
   return `${id.system}|${id.value}`;
 }
 
-function asConditionalCreates(bundle: Bundle): Bundle {
-  return {
-    ...bundle,
-    entry: bundle.entry.map((e) =>
-      SHARED_TYPES.has(e.resource.resourceType)
-        ? { ...e, request: { ...e.request, ifNoneExist: `identifier=${identifierOf(e.resource)}` } }
-        : e,
-    ),
-  };
-}
-
 async function total(query: string): Promise<number> {
   const res = await app.request('GET', `/fhir/${query}${query.includes('?') ? '&' : '?'}_summary=count`);
   assert.equal(res.status, 200, `${query}: ${res.text}`);
@@ -84,7 +47,7 @@ test('loads all Synthea bundles as transactions and counts match the files', asy
     for (const e of bundle.entry) {
       const type = e.resource.resourceType;
       resources++;
-      if (SHARED_TYPES.has(type)) {
+      if (isSharedSyntheaType(type)) {
         let set = shared.get(type);
         if (!set) shared.set(type, (set = new Set()));
         set.add(identifierOf(e.resource));
@@ -100,7 +63,7 @@ test('loads all Synthea bundles as transactions and counts match the files', asy
   const concurrency = app.db.engine === 'postgres' ? 8 : 1;
   const started = performance.now();
   const post = async ({ name, bundle }: (typeof bundles)[number]) => {
-    const res = await app.request('POST', '/fhir', asConditionalCreates(bundle), { prefer: 'return=minimal' });
+    const res = await app.request('POST', '/fhir', bundle, { prefer: 'return=minimal' });
     assert.equal(res.status, 200, `${name}: ${res.text.slice(0, 2000)}`);
     assert.equal(res.json.entry.length, bundle.entry.length);
   };
@@ -169,9 +132,9 @@ test('loads all Synthea bundles as transactions and counts match the files', asy
     (a, b) => Math.abs(a.entry.length - 1000) - Math.abs(b.entry.length - 1000),
   )[0]!;
   const everything = async (bundle: Bundle, count: number) => {
-    const own = bundle.entry.filter((e) => !SHARED_TYPES.has(e.resource.resourceType)).length;
+    const own = bundle.entry.filter((e) => !isSharedSyntheaType(e.resource.resourceType)).length;
     const sharedOfPatient = new Set(
-      bundle.entry.filter((e) => SHARED_TYPES.has(e.resource.resourceType)).map((e) => identifierOf(e.resource)),
+      bundle.entry.filter((e) => isSharedSyntheaType(e.resource.resourceType)).map((e) => identifierOf(e.resource)),
     ).size;
     const [mrn] = bundle.entry.find((e) => e.resource.resourceType === 'Patient')!.resource.identifier!;
     const lookedUp = await app.request(
