@@ -6,6 +6,8 @@ export interface PathValue {
   data: unknown;
   /** The element path from the resource, e.g. `Observation.component`. */
   path?: string;
+  /** Where the walk stood, so that a composite's components continue from it without a lookup. */
+  state?: State;
 }
 
 type Step = { kind: 'child'; name: string } | { kind: 'cast'; type: string } | { kind: 'refersTo'; type: string };
@@ -75,7 +77,8 @@ export function compileRelativePath(expression: string): ((node: PathValue) => P
   if (cast) steps.push({ kind: 'cast', type: cast });
   return (node) => {
     const out: PathValue[] = [];
-    if (node.path) walk(steps, [{ state: stateOf(node.type, node.path), data: node.data }], out);
+    const state = node.state ?? (node.path ? stateOf(node.type, node.path) : undefined);
+    if (state) walk(steps, [{ state, data: node.data }], out);
     return out;
   };
 }
@@ -139,7 +142,7 @@ function walk(steps: Step[], start: Node[], out: PathValue[]) {
     nodes = next;
     if (nodes.length === 0) return;
   }
-  for (const n of nodes) out.push({ type: n.state.type, data: n.data, path: n.state.path });
+  for (const n of nodes) out.push({ type: n.state.type, data: n.data, path: n.state.path, state: n.state });
 }
 
 // Elements such as Questionnaire.item.item are defined by another element's definition.

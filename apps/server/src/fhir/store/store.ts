@@ -153,7 +153,7 @@ export class StoreTransaction {
   readonly #newId: () => string;
   #pending: PendingWrite[] = [];
   #pendingKeys = new Set<string>();
-  #now: Date | undefined;
+  #now: string | undefined;
 
   constructor(store: FhirStore, q: Queryable, clock: Clock, newId: () => string) {
     this.store = store;
@@ -164,8 +164,8 @@ export class StoreTransaction {
 
   /** One time for every write of the transaction, so that a bundle's resources share meta.lastUpdated. */
   now(): string {
-    this.#now ??= this.#clock.now();
-    return this.#now.toISOString();
+    this.#now ??= this.#clock.now().toISOString();
+    return this.#now;
   }
 
   newId(): string {
