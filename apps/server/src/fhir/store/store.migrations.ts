@@ -30,8 +30,10 @@ function scopeDdl(scope: Scope): string {
   // Every index row carries the resource's key columns (patient_key, resource_type, id) so that it lives on
   // the same shard as its resource and can be cleaned up by them; `param` is the search parameter code.
   const key = 'patient_key text NOT NULL, resource_type text NOT NULL, id text NOT NULL, param text NOT NULL';
+  // (patient_key, resource_type, id) finds a resource's rows to replace them; `param` at the end lets a
+  // search's per-resource EXISTS test and sort key pick the parameter's rows inside the index.
   const byResource = (table: string) =>
-    `CREATE INDEX ${table}_resource_idx ON ${table} (patient_key, resource_type, id);`;
+    `CREATE INDEX ${table}_resource_idx ON ${table} (patient_key, resource_type, id, param);`;
   return `
 CREATE TABLE ${t.resource} (
   patient_key text NOT NULL,
