@@ -7,6 +7,18 @@ let cached: CapabilityStatement | undefined;
 export function capabilityStatement(ctx: FhirContext): CapabilityStatement {
   if (cached) return cached;
   const resource: CapabilityStatementRestResource[] = [];
+  // _revinclude=Source:param is listed on each type the parameter may point at (a wildcard is not supported).
+  const revIncludes = new Map<string, string[]>();
+  for (const [source, params] of ctx.model.definitions.byType) {
+    for (const p of params.values()) {
+      if (p.type !== 'reference') continue;
+      for (const target of p.targets) {
+        let list = revIncludes.get(target);
+        if (!list) revIncludes.set(target, (list = []));
+        list.push(`${source}:${p.code}`);
+      }
+    }
+  }
   for (const type of [...ctx.model.resourceTypes].sort()) {
     const params = [...(ctx.model.definitions.byType.get(type)?.values() ?? [])];
     const references = params.filter((p) => p.type === 'reference');
@@ -33,7 +45,7 @@ export function capabilityStatement(ctx: FhirContext): CapabilityStatement {
         ] as const
       ).map((code) => ({ code })),
       searchInclude: ['*', ...references.map((p) => `${type}:${p.code}`)],
-      searchRevInclude: ['*'],
+      searchRevInclude: (revIncludes.get(type) ?? []).sort(),
       searchParam: [
         { name: '_id', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' },
         { name: '_lastUpdated', type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
