@@ -62,11 +62,14 @@ export function drawChart(report: BenchReport): string {
   keys.forEach(({ key, sample }, n) => {
     const px = 10 + (n % COLUMNS) * PANEL_W;
     const py = TOP + Math.floor(n / COLUMNS) * PANEL_H;
+    // Engines measured at different scales share a panel: the title names the scale generically, each bar its own.
+    const groups = new Set(measured.map((e) => e.figures.find((x) => x.key === key)?.group).filter(Boolean));
     const bars: { value: number | null; colour: string; label: string }[] = [];
     for (const e of measured) {
       const f = e.figures.find((x) => x.key === key);
       const c = COLOURS[e.engine];
-      bars.push({ value: f?.error ? null : (f?.value ?? null), colour: c.figure, label: e.engine });
+      const scale = groups.size > 1 ? ` ${Math.round(e.scales.large / 1000)}k` : '';
+      bars.push({ value: f?.error ? null : (f?.value ?? null), colour: c.figure, label: `${e.engine}${scale}` });
       if (f?.reference) bars.push({ value: f.reference.value, colour: c.reference, label: 'raw' });
     }
     const target = sample.target?.value;
@@ -75,7 +78,11 @@ export function drawChart(report: BenchReport): string {
     const plotY = py + 66;
     const plotW = PANEL_W - 60;
     const plotH = PANEL_H - 100;
-    const title = wrap(`${sample.group}: ${sample.label}`, 44);
+    const group =
+      groups.size > 1
+        ? sample.group.replace(/[\d,]+ → [\d,]+ patients|[\d,]+ patients/, 'the large scale')
+        : sample.group;
+    const title = wrap(`${group}: ${sample.label}`, 44);
     title.slice(0, 3).forEach((line, i) => {
       out.push(`<text x="${px}" y="${py + 14 + i * 13}" font-weight="bold">${escapeXml(line)}</text>`);
     });
