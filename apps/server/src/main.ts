@@ -9,6 +9,8 @@ async function main() {
   const db = await openDatabase(config);
   const app = await buildApp(config, db);
   if (config.demo) await loadDemoIfEmpty(app.fhir, app.log);
+  // PGlite runs no autovacuum, so statistics are gathered here; without them plans degrade as data grows.
+  if (db.engine === 'pglite') await db.query('ANALYZE');
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -25,18 +25,18 @@ interface EverythingParams {
 type Row = { resource_type: string; id: string; scope: string; content: string };
 
 // $1 the patient id, $2 the _type list, $3 _since, $4 and $5 the cursor's type and id; a null one applies no filter.
-// The conditions are pushed into both branches: the compartment is read along patient_resource's primary key
+// The shared branch starts from this patient's own reference rows, so its cost does not grow with the
+// number of shared resources. The conditions are pushed into both branches: the compartment is read along patient_resource's primary key
 // (patient_key, resource_type, id), already in the order of the page, from the cursor on.
 const EVERYTHING = `
   SELECT resource_type, id, 'p' AS scope, last_updated, content FROM patient_resource
    WHERE patient_key = $1 AND NOT deleted
   UNION ALL
-  SELECT resource_type, id, 's' AS scope, last_updated, content FROM shared_resource
-   WHERE patient_key = ''
-     AND (resource_type, id) IN (
-           SELECT target_type, target_id FROM patient_sp_reference
-            WHERE patient_key = $1 AND target_id IS NOT NULL AND target_type IS NOT NULL)
-     AND NOT deleted`;
+  SELECT s.resource_type, s.id, 's' AS scope, s.last_updated, s.content
+    FROM (SELECT DISTINCT target_type, target_id FROM patient_sp_reference
+           WHERE patient_key = $1 AND target_id IS NOT NULL AND target_type IS NOT NULL) t
+    JOIN shared_resource s ON s.patient_key = '' AND s.resource_type = t.target_type AND s.id = t.target_id
+   WHERE NOT s.deleted`;
 const FILTERS = `
    WHERE ($2::text[] IS NULL OR resource_type = ANY($2::text[]))
      AND ($3::timestamptz IS NULL OR last_updated >= $3::timestamptz)

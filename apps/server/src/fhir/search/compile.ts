@@ -431,9 +431,15 @@ function datePredicate(ctx: Ctx, low: string, high: string, v: string, raw: stri
   const p = ctx.p;
   const sl = () => p.add(range.low, 'timestamptz');
   const sh = () => p.add(range.high, 'timestamptz');
+  // The resource range lies within the search range. `low <= sh` follows from `low <= high <= sh`; stating it
+  // bounds the index range scan on (low, high) instead of reading every later value.
+  const within = () => {
+    const h = sh();
+    return `${low} >= ${sl()} AND ${low} <= ${h} AND ${high} <= ${h}`;
+  };
   switch (prefix) {
     case 'eq':
-      return `${low} >= ${sl()} AND ${high} <= ${sh()}`;
+      return within();
     case 'ne':
       return `(${low} < ${sl()} OR ${high} > ${sh()})`;
     case 'gt':
@@ -441,9 +447,9 @@ function datePredicate(ctx: Ctx, low: string, high: string, v: string, raw: stri
     case 'lt':
       return `${low} < ${sl()}`;
     case 'ge':
-      return `(${high} > ${sh()} OR (${low} >= ${sl()} AND ${high} <= ${sh()}))`;
+      return `(${high} > ${sh()} OR (${within()}))`;
     case 'le':
-      return `(${low} < ${sl()} OR (${low} >= ${sl()} AND ${high} <= ${sh()}))`;
+      return `(${low} < ${sl()} OR (${within()}))`;
     case 'sa':
       return `${low} > ${sh()}`;
     case 'eb':
