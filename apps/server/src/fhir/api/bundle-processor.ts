@@ -12,7 +12,13 @@ import {
 import type { OperationOutcome, Resource } from '@joinedup/fhir';
 import type { Db } from '../../platform/db.ts';
 import { findIdsForCondition } from '../search/index.ts';
-import { FhirStore, fromHistoryRow, type StoreTransaction, type StoredVersion } from '../store/store.ts';
+import {
+  FhirStore,
+  fromHistoryRow,
+  type StoreTransaction,
+  type StoredVersion,
+  type VersionRow,
+} from '../store/store.ts';
 import { etag, type FhirRequest, type FhirResponse } from './fhir-http.ts';
 import { assertKnownType, checkBody, fhirBase, type FhirContext } from './interactions.ts';
 
@@ -735,7 +741,7 @@ const READ_CURRENT_VERSIONS = `
 async function readVersions(tx: StoreTransaction, targets: Target[]): Promise<Map<string, StoredVersion>> {
   const found = new Map<string, StoredVersion>();
   if (targets.length === 0) return found;
-  const rows = await tx.q.query<Parameters<typeof fromHistoryRow>[0]>(READ_CURRENT_VERSIONS, [
+  const rows = await tx.q.query<VersionRow>(READ_CURRENT_VERSIONS, [
     targets.map((t) => t.type),
     targets.map((t) => t.id),
   ]);

@@ -1,7 +1,7 @@
 import { badRequest } from '@joinedup/fhir';
 import type { Queryable } from '../../platform/db.ts';
 import type { SearchDefinitions } from '../definitions/search-parameters.ts';
-import { fromHistoryRow, type StoredVersion } from '../store/store.ts';
+import { fromHistoryRow, type StoredVersion, type VersionRow } from '../store/store.ts';
 import {
   compileInclude,
   compileRevinclude,
@@ -37,15 +37,7 @@ export interface SearchResult {
   warnings: string[];
 }
 
-type Row = {
-  patient_key: string;
-  resource_type: string;
-  id: string;
-  version_id: number;
-  last_updated: string;
-  deleted: boolean;
-  content: string | null;
-} & Record<string, unknown>;
+type Row = VersionRow & Record<string, unknown>;
 
 // Iterated includes follow at most this many hops (FHIR R4 search.html#revinclude leaves the depth to the server).
 const MAX_INCLUDE_DEPTH = 3;

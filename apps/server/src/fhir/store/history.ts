@@ -1,6 +1,6 @@
 import { badRequest } from '@joinedup/fhir';
 import type { FhirStore, StoredVersion } from './store.ts';
-import { fromHistoryRow, HISTORY_COLUMNS } from './store.ts';
+import { fromHistoryRow, HISTORY_COLUMNS, type VersionRow } from './store.ts';
 import { SCOPES, tablesOf } from './store.migrations.ts';
 
 export interface HistoryQuery {
@@ -78,7 +78,7 @@ export async function readHistory(store: FhirStore, h: HistoryQuery): Promise<Hi
     selects.length === 1
       ? `${selects[0]} ${order} LIMIT ${limit}`
       : `SELECT * FROM (${selects.map((s) => `(${s} ${order} LIMIT ${limit})`).join(' UNION ALL ')}) h ${order} LIMIT ${limit}`;
-  const rows = await store.db.query<Parameters<typeof fromHistoryRow>[0]>(sql, values);
+  const rows = await store.db.query<VersionRow>(sql, values);
   const entries = rows.slice(0, count).map(fromHistoryRow);
   const last = entries[entries.length - 1];
   const page: HistoryPage = { entries, cursorUsed: cursor !== undefined, params };

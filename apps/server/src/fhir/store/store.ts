@@ -82,7 +82,7 @@ export class FhirStore {
     if (!isValidId(id)) throw notFound(`${resourceType}/${id} is not known`);
     if (!/^[1-9]\d{0,8}$/.test(versionId)) throw notFound(`Version ${versionId} of ${resourceType}/${id} is not known`);
     const t = tablesOf(this.model.scopeOf(resourceType));
-    const rows = await this.db.query<HistoryRow>(
+    const rows = await this.db.query<VersionRow>(
       `SELECT ${HISTORY_COLUMNS} FROM ${t.history} WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
       [resourceType, id, Number(versionId)],
     );
@@ -94,7 +94,8 @@ export class FhirStore {
   }
 }
 
-type HistoryRow = {
+/** A version row as the resource and history tables return it. */
+export type VersionRow = {
   patient_key: string;
   resource_type: string;
   id: string;
@@ -107,7 +108,7 @@ type HistoryRow = {
 export const HISTORY_COLUMNS = 'patient_key, resource_type, id, version_id, last_updated, deleted, method, content';
 const RESOURCE_COLUMNS = 'patient_key, resource_type, id, version_id, last_updated, deleted, content';
 
-export function fromHistoryRow(row: HistoryRow): StoredVersion {
+export function fromHistoryRow(row: VersionRow): StoredVersion {
   return {
     patientKey: row.patient_key,
     resourceType: row.resource_type,
@@ -131,7 +132,7 @@ export function toInstant(pg: string): string {
 async function readCurrent(q: Queryable, scope: Scope, resourceType: string, id: string): Promise<StoredVersion> {
   if (!isValidId(id)) throw notFound(`${resourceType}/${id} is not known`);
   const t = tablesOf(scope);
-  const rows = await q.query<HistoryRow>(
+  const rows = await q.query<VersionRow>(
     `SELECT r.patient_key, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
        FROM resource_key k JOIN ${t.resource} r
          ON r.patient_key = k.patient_key AND r.resource_type = k.resource_type AND r.id = k.id
