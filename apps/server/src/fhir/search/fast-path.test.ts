@@ -11,12 +11,15 @@ import { compileFastPath } from './fast-path.ts';
 
 const SYNTHEA = path.resolve(import.meta.dirname, '../../../../../../shared/data/synthea-r4-100');
 
-test('plain paths, unions, casts and resolve() filters take the fast path; other expressions do not', () => {
+test('plain paths, unions, casts, resolve() and equality filters take the fast path; other expressions do not', () => {
   assert.ok(compileFastPath('Observation.code'));
   assert.ok(compileFastPath('Observation.subject.where(resolve() is Patient)'));
   assert.ok(compileFastPath('(Observation.value as Quantity) | (Observation.value as SampledData)'));
   assert.ok(compileFastPath('Observation.value.ofType(Quantity)'));
-  assert.equal(compileFastPath("Patient.telecom.where(system='phone')"), undefined);
+  assert.ok(compileFastPath("Patient.telecom.where(system='phone')"));
+  assert.ok(compileFastPath('(Observation.value.ofType(string)) | (Observation.value.ofType(CodeableConcept)).text'));
+  assert.equal(compileFastPath('Patient.deceased.exists() and Patient.deceased != false'), undefined);
+  assert.equal(compileFastPath("Patient.telecom.where(system='phone' or system='sms')"), undefined);
   assert.equal(compileFastPath('Bundle.entry[0].resource'), undefined);
   const walk = compileFastPath('Observation.subject.where(resolve() is Patient) | Observation.effective')!;
   const values = walk({
@@ -28,6 +31,28 @@ test('plain paths, unions, casts and resolve() filters take the fast path; other
     values.map(({ type, data, path }) => ({ type, data, path })),
     [{ type: 'Period', data: { start: '2020-01-01' }, path: 'Observation.effective' }],
   );
+});
+
+test('equality filters and a path after a parenthesised cast read the right elements', () => {
+  const phone = compileFastPath("Patient.telecom.where(system='phone')")!;
+  const values = phone({
+    resourceType: 'Patient',
+    telecom: [
+      { system: 'email', value: 'a@example.org' },
+      { system: 'phone', value: '020 7946 0000' },
+      { value: 'no system' },
+    ],
+  });
+  assert.deepEqual(
+    values.map((v) => v.data),
+    [{ system: 'phone', value: '020 7946 0000' }],
+  );
+  const text = compileFastPath('(Observation.value.ofType(CodeableConcept)).text')!;
+  assert.deepEqual(
+    text({ resourceType: 'Observation', valueCodeableConcept: { text: 'Positive' } }).map((v) => v.data),
+    ['Positive'],
+  );
+  assert.deepEqual(text({ resourceType: 'Observation', valueString: 'Positive' }), []);
 });
 
 test('the fast path indexes every Synthea resource exactly as the FHIRPath engine does', () => {
