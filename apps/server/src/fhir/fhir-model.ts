@@ -33,7 +33,7 @@ export function createFhirModel(createIndexer: (defs: SearchDefinitions) => (r: 
     definitions,
     resourceTypes: new Set(types),
     scopeOf: (t) => scopes.get(t) ?? 'shared',
-    compartmentParams: (t) => definitions.patientCompartment.get(t) ?? [],
+    compartmentParams: (t) => definitions.patientCompartmentRows.get(t) ?? [],
     index,
   };
 }

@@ -170,6 +170,16 @@ describe('history', () => {
     assert.equal(type.json.entry.length, 1);
     const system = await app.request('GET', `/fhir/_history?_since=${encodeURIComponent(start)}`);
     assert.equal(system.json.entry.length, 6);
+    // `_since` is inclusive: the version made at exactly that instant is in.
+    const latest = instance.json.entry[0].resource.meta.lastUpdated;
+    const atLatest = await app.request(
+      'GET',
+      `/fhir/Patient/${p.json.id}/_history?_since=${encodeURIComponent(latest)}`,
+    );
+    assert.deepEqual(
+      atLatest.json.entry.map((e: any) => e.resource.meta.versionId),
+      ['6'],
+    );
     assertOutcome(await app.request('GET', '/fhir/_history?_since=yesterday'), 400);
     assertOutcome(await app.request('GET', '/fhir/_history?_cursor=garbage'), 400);
   });

@@ -1,6 +1,12 @@
 import r4Model from 'fhirpath/fhir-context/r4';
 import { badRequest, isValidId, notSupported } from '@joinedup/fhir';
-import type { SearchDefinitions, SearchParamDef, SearchParamType } from '../definitions/search-parameters.ts';
+import {
+  rowSelectors,
+  type RowSelector,
+  type SearchDefinitions,
+  type SearchParamDef,
+  type SearchParamType,
+} from '../definitions/search-parameters.ts';
 import { tablesOf, type Scope } from '../store/store.migrations.ts';
 import { parseReference } from './extract.ts';
 import type { Filter, IncludeSpec, ParsedName, SearchRequest, SortKey } from './request.ts';
@@ -309,10 +315,47 @@ function indexExists(
     `${x}.patient_key = ${s.alias}.patient_key`,
     `${x}.resource_type = ${s.typeSql}`,
     `${x}.id = ${s.alias}.id`,
-    `${x}.param = ${ctx.p.add(code, 'text')}`,
+    paramTest(ctx, x, s.types, code),
     predicate,
   ]);
   return `EXISTS (SELECT 1 FROM ${t} ${x} WHERE ${where})`;
+}
+
+/**
+ * The test on `x.param` that picks the index rows of `code` for each of `types`: its own rows, or for a
+ * parameter stored as others' rows (SearchParamDef.storedAs) theirs, narrowed by target type where it says.
+ */
+function paramTest(ctx: Ctx, x: string, types: readonly string[], code: string): string {
+  const groups = new Map<string, { types: string[]; selectors: RowSelector[] }>();
+  for (const type of types) {
+    const def = ctx.defs.byType.get(type)?.get(code);
+    const selectors = def ? rowSelectors([def]) : [{ codes: [code] }];
+    const key = JSON.stringify(selectors);
+    const group = groups.get(key);
+    if (group) group.types.push(type);
+    else groups.set(key, { types: [type], selectors });
+  }
+  const all = [...groups.values()];
+  if (all.length === 1) return selectorSql(ctx.p, x, all[0]!.selectors);
+  return or(
+    all.map((g) =>
+      and([`${x}.resource_type = ANY(${ctx.p.add(g.types, 'text[]')})`, selectorSql(ctx.p, x, g.selectors)]),
+    ),
+  );
+}
+
+/** SQL picking the index rows `selectors` name. */
+function selectorSql(p: SqlParams, x: string, selectors: readonly RowSelector[]): string {
+  return or(
+    selectors.map((sel) =>
+      and([
+        sel.codes.length === 1
+          ? `${x}.param = ${p.add(sel.codes[0], 'text')}`
+          : `${x}.param = ANY(${p.add(sel.codes, 'text[]')})`,
+        sel.targetType ? `${x}.target_type = ${p.add(sel.targetType, 'text')}` : 'TRUE',
+      ]),
+    ),
+  );
 }
 
 function checkModifier(ctx: Ctx, def: SearchParamDef, modifier: string | undefined, raw: string) {
@@ -728,7 +771,7 @@ function reverseChainCondition(
     `${h}.target_id = ${s.alias}.id`,
     `${h}.target_type = ${s.typeSql}`,
     `${h}.resource_type = ${inner.typeSql}`,
-    `${h}.param = ${ctx.p.add(has.param, 'text')}`,
+    paramTest(ctx, h, [has.type], has.param),
     `NOT ${r2}.deleted`,
     condition,
   ]);
@@ -745,7 +788,7 @@ function compartmentCondition(ctx: Ctx, s: Subject, patientId: string): string {
   }
   const alternatives: string[] = [];
   for (const type of s.types) {
-    const params = ctx.defs.patientCompartment.get(type);
+    const params = ctx.defs.patientCompartmentRows.get(type);
     if (!params?.length) continue;
     const x = ctx.p.alias('x');
     const id = ctx.p.add(patientId, 'text');
@@ -884,7 +927,7 @@ function sortExpression(ctx: Ctx, s: Subject, key: SortKey): { sql: string; cast
     `${x}.patient_key = ${s.alias}.patient_key`,
     `${x}.resource_type = ${s.alias}.resource_type`,
     `${x}.id = ${s.alias}.id`,
-    `${x}.param = ${ctx.p.add(def.code, 'text')}`,
+    paramTest(ctx, x, s.types, key.code),
   ]);
   return { sql: `(SELECT ${agg}(${column}) FROM ${t} ${x} WHERE ${where})`, cast };
 }
@@ -970,13 +1013,14 @@ function checkInclude(defs: SearchDefinitions, spec: IncludeSpec) {
   }
 }
 
-/** The reference parameters an include follows from one source type. */
-export function includeParams(defs: SearchDefinitions, spec: IncludeSpec, sourceType: string): string[] {
+/** The reference rows an include follows from one source type (none when it does not apply to the type). */
+export function includeParams(defs: SearchDefinitions, spec: IncludeSpec, sourceType: string): RowSelector[] {
   if (spec.sourceType !== '*' && spec.sourceType !== sourceType) return [];
   const params = defs.byType.get(sourceType);
   if (!params) return [];
-  if (spec.param === '*') return [...params.values()].filter((d) => d.type === 'reference').map((d) => d.code);
-  return params.get(spec.param)?.type === 'reference' ? [spec.param] : [];
+  if (spec.param === '*') return rowSelectors([...params.values()].filter((d) => d.type === 'reference'));
+  const def = params.get(spec.param);
+  return def?.type === 'reference' ? rowSelectors([def]) : [];
 }
 
 export interface ResourceKey {
@@ -998,7 +1042,7 @@ export function compileInclude(
   scopeOf: ScopeOf,
   sourceType: string,
   sources: readonly ResourceKey[],
-  params: readonly string[],
+  params: readonly RowSelector[],
   targetType: string | undefined,
 ): CompiledStatement {
   const p = new SqlParams();
@@ -1011,7 +1055,7 @@ export function compileInclude(
     'text[]',
   )}) AS u(patient_key, id)`;
   const where = and([
-    `x.param = ANY(${p.add(params, 'text[]')})`,
+    selectorSql(p, 'x', params),
     targetType ? `x.target_type = ${p.add(targetType, 'text')}` : 'x.target_id IS NOT NULL',
   ]);
   const refs = `SELECT x.target_type, x.target_id FROM ${keys} JOIN ${source.reference} x ON x.patient_key = u.patient_key AND x.resource_type = ${p.add(sourceType, 'text')} AND x.id = u.id WHERE ${where}`;
@@ -1030,7 +1074,7 @@ export function compileRevinclude(
   scopeOf: ScopeOf,
   sourceType: string,
   targets: readonly ResourceKey[],
-  params: readonly string[],
+  params: readonly RowSelector[],
 ): CompiledStatement {
   const p = new SqlParams();
   const t = tablesOf(scopeOf(sourceType));
@@ -1042,7 +1086,7 @@ export function compileRevinclude(
     targets.map((s) => s.id),
     'text[]',
   )}) AS u(target_type, target_id)`;
-  const refs = `SELECT x.patient_key, x.id FROM ${keys} JOIN ${t.reference} x ON x.target_type = u.target_type AND x.target_id = u.target_id WHERE x.resource_type = ${type} AND x.param = ANY(${p.add(params, 'text[]')})`;
+  const refs = `SELECT x.patient_key, x.id FROM ${keys} JOIN ${t.reference} x ON x.target_type = u.target_type AND x.target_id = u.target_id WHERE x.resource_type = ${type} AND ${selectorSql(p, 'x', params)}`;
   const sql = `SELECT ${RESULT_COLUMNS.split(', ')
     .map((c) => `r.${c}`)
     .join(

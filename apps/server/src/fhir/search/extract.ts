@@ -46,9 +46,12 @@ function compile(expression: string | { base: string; expression: string }): Com
 /** Builds the function the store calls at every write; expressions are compiled once per type and code. */
 export function createIndexer(
   defs: SearchDefinitions,
-  options: { fastPaths?: boolean } = {},
+  options: { fastPaths?: boolean; derived?: boolean } = {},
 ): (resource: Resource) => IndexRows {
   const useFastPaths = options.fastPaths ?? true;
+  // Parameters whose rows are other parameters' rows (SearchParamDef.storedAs) are not stored; `derived: true`
+  // extracts them too, for the test that checks they are indeed the same rows.
+  const withDerived = options.derived ?? false;
   const byType = new Map<string, Extractor[]>();
   const componentCache = new Map<string, Compiled | null>();
 
@@ -57,6 +60,7 @@ export function createIndexer(
     if (list) return list;
     list = [];
     for (const def of defs.byType.get(type)?.values() ?? []) {
+      if (def.storedAs && !withDerived) continue;
       const evaluate = compile(rewriteResolve(def.expression));
       let fast = useFastPaths ? compileFastPath(def.expression) : undefined;
       let fastComponents: Extractor['fastComponents'];
@@ -357,19 +361,14 @@ function referencesOf({ data }: Value): ReferenceRow[] {
     return r ? [r.url ? r : { ...r, url: null }] : [];
   }
   if (!isObject(data)) return [];
-  const out: ReferenceRow[] = [];
-  if (typeof data.reference === 'string') {
-    const r = parseReference(data.reference);
-    if (r) out.push(r);
-  }
-  if (isObject(data.identifier)) {
-    const system = str(data.identifier.system);
-    const value = str(data.identifier.value);
-    if (system || value) {
-      out.push({ targetType: null, targetId: null, url: null, identifierSystem: system, identifierValue: value });
-    }
-  }
-  return out;
+  // One row per Reference: its literal reference and its identifier together, so that a row narrowed to a
+  // target type (a derived `patient` parameter, see deriveStorage) keeps the identifier too.
+  const r = typeof data.reference === 'string' ? parseReference(data.reference) : undefined;
+  const system = isObject(data.identifier) ? str(data.identifier.system) : null;
+  const value = isObject(data.identifier) ? str(data.identifier.value) : null;
+  if (!system && !value) return r ? [r] : [];
+  const row = r ?? { targetType: null, targetId: null, url: null, identifierSystem: null, identifierValue: null };
+  return [{ ...row, identifierSystem: system, identifierValue: value }];
 }
 
 function addComposite(

@@ -60,7 +60,8 @@ export async function readHistory(store: FhirStore, h: HistoryQuery): Promise<Hi
   };
   if (h.resourceType) add((n) => `resource_type = ${n}`, h.resourceType);
   if (h.id) add((n) => `id = ${n}`, h.id);
-  if (since) add((n) => `last_updated > ${n}::timestamptz`, since);
+  // FHIR R4 http.html#history: versions created at or after the instant.
+  if (since) add((n) => `last_updated >= ${n}::timestamptz`, since);
   if (cursor) {
     values.push(cursor.t, cursor.r, cursor.i, cursor.v);
     const n = values.length;

@@ -115,4 +115,10 @@ CREATE TABLE resource_key (
 ${SCOPES.map(scopeDdl).join('\n')}
 `,
   },
+  {
+    // Reverse lookups (`_revinclude`, `_has`) always name the referring type and parameter, so the
+    // (resource_type, param, target_id, target_type) index serves them; (target_type, target_id) only cost writes.
+    id: 'fhir-store-002',
+    sql: SCOPES.map((scope) => `DROP INDEX ${tablesOf(scope).reference}_rev_idx;`).join('\n'),
+  },
 ];
