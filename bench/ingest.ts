@@ -1,4 +1,6 @@
+import { Worker } from 'node:worker_threads';
 import type { BenchEngine, BenchServer } from './engines.ts';
+import type { IngestJob, IngestOutcome } from './ingest-worker.ts';
 import { Progress, say } from './progress.ts';
 import { BARE_COLUMNS } from './reference-tables.ts';
 import type { SyntheaBundle } from './synthea.ts';
@@ -14,59 +16,66 @@ export interface IngestResult {
   stored: { type: string; syntheaId: string; serverId: string }[];
 }
 
-interface TransactionResponse {
-  resourceType?: string;
-  entry?: { response?: { status?: string; location?: string } }[];
+interface OutcomeMessage {
   issue?: { diagnostics?: string; details?: { text?: string } }[];
 }
 
-/** Posts the bundles as transactions to POST /fhir, shared bundles one by one first, then `concurrency` at once. */
+/**
+ * Posts the bundles as transactions to POST /fhir from a worker thread (ingest-worker.ts): shared bundles one
+ * by one first, then `concurrency` at once.
+ */
 export async function ingestBundles(
   server: BenchServer,
   bundles: readonly SyntheaBundle[],
   concurrency: number,
 ): Promise<IngestResult> {
   const result: IngestResult = { bundles: 0, failedBundles: 0, resources: 0, seconds: 0, stored: [] };
+  const shared = bundles.filter((b) => /^(hospital|practitioner)Information/.test(b.file));
+  const rest = bundles.filter((b) => !shared.includes(b));
+  const ordered = [...shared, ...rest];
   const total = bundles.reduce((n, b) => n + b.entries.length, 0);
   const progress = new Progress('resources', total);
   let posted = 0;
-  const post = async (bundle: SyntheaBundle) => {
-    const res = await fetch(server.base, {
-      method: 'POST',
-      headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
-      body: bundle.body,
+  const job: IngestJob = {
+    base: server.base,
+    first: shared.map((b) => b.body),
+    rest: rest.map((b) => b.body),
+    concurrency,
+  };
+  const outcome = await new Promise<IngestOutcome>((resolve, reject) => {
+    const worker = new Worker(new URL('./ingest-worker.ts', import.meta.url), { workerData: job });
+    worker.on('message', (m: { progress?: number; index?: number; done?: IngestOutcome; error?: string }) => {
+      if (m.index !== undefined) {
+        posted += ordered[m.index]!.entries.length;
+        progress.update(posted);
+      }
+      if (m.error) reject(new Error(m.error));
+      if (m.done) {
+        resolve(m.done);
+        void worker.terminate();
+      }
     });
-    const text = await res.text();
+    worker.once('error', reject);
+  });
+  progress.finish();
+  result.seconds = outcome.seconds;
+  outcome.outcomes.forEach((o, i) => {
+    const bundle = ordered[i]!;
     result.bundles++;
-    posted += bundle.entries.length;
-    progress.update(posted);
-    if (res.status !== 200) {
+    if (o.status !== 200) {
       result.failedBundles++;
-      result.firstFailure ??= `${bundle.file}: HTTP ${res.status} ${describeOutcome(text)}`;
+      result.firstFailure ??= `${bundle.file}: HTTP ${o.status} ${describeOutcome(o.failure ?? '')}`;
       return;
     }
     result.resources += bundle.entries.length;
-    const body = JSON.parse(text) as TransactionResponse;
-    bundle.entries.forEach((entry, i) => {
-      const location = body.entry?.[i]?.response?.location;
+    bundle.entries.forEach((entry, j) => {
+      const location = o.locations[j];
       const serverId = location?.split('/')[1];
       if (serverId && location?.startsWith(`${entry.type}/`)) {
         result.stored.push({ type: entry.type, syntheaId: entry.id, serverId });
       }
     });
-  };
-  const shared = bundles.filter((b) => /^(hospital|practitioner)Information/.test(b.file));
-  const rest = bundles.filter((b) => !shared.includes(b));
-  const t0 = performance.now();
-  for (const b of shared) await post(b);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < rest.length) await post(rest[next++]!);
-    }),
-  );
-  result.seconds = (performance.now() - t0) / 1000;
-  progress.finish();
+  });
   if (result.failedBundles)
     say(`  ${result.failedBundles} of ${result.bundles} bundles failed; first: ${result.firstFailure}`);
   return result;
@@ -89,7 +98,7 @@ export async function copyBundles(engine: BenchEngine, bundles: readonly Synthea
 /** The first message of an OperationOutcome, or the start of the body. */
 export function describeOutcome(text: string): string {
   try {
-    const oo = JSON.parse(text) as TransactionResponse;
+    const oo = JSON.parse(text) as OutcomeMessage;
     const issue = oo.issue?.[0];
     if (issue) return issue.diagnostics ?? issue.details?.text ?? '';
   } catch {

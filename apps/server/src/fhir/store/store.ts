@@ -388,9 +388,13 @@ async function writeScope(q: Queryable, scope: Scope, writes: PendingWrite[]) {
       keys,
     );
   }
-  // Rows go to PostgreSQL as one JSON document per table, expanded by json_to_recordset: serialising JSON is
-  // native and fast, where driver-side escaping of large text arrays dominated bulk writes.
-  const versions = writes.map((w) => ({
+  // Everything goes to PostgreSQL in one statement: the versions as one JSON document (expanded once, then
+  // written to both the current and the history table), and per index table one document holding each
+  // resource's rows as extraction produced them, joined to its version by ordinal. Serialising JSON is native
+  // and fast, where driver-side escaping of large text arrays dominated bulk writes, and the resource key is
+  // sent once per resource instead of once per index row.
+  const versions = writes.map((w, n) => ({
+    n,
     patient_key: w.version.patientKey,
     resource_type: w.version.resourceType,
     id: w.version.id,
@@ -400,46 +404,34 @@ async function writeScope(q: Queryable, scope: Scope, writes: PendingWrite[]) {
     method: w.version.method ?? 'PUT',
     content: w.version.content,
   }));
-  const versionRecord =
-    'patient_key text, resource_type text, id text, version_id int, last_updated timestamptz, deleted bool, method text, content text';
-  const json = JSON.stringify(versions);
-  await q.query(
-    `INSERT INTO ${t.resource} (${RESOURCE_COLUMNS})
-     SELECT ${RESOURCE_COLUMNS} FROM json_to_recordset($1::json) AS x(${versionRecord})`,
-    [json],
-  );
-  await q.query(
-    `INSERT INTO ${t.history} (${HISTORY_COLUMNS})
-     SELECT ${HISTORY_COLUMNS} FROM json_to_recordset($1::json) AS x(${versionRecord})`,
-    [json],
-  );
+  const params: string[] = [JSON.stringify(versions)];
+  const ctes = [
+    `v AS MATERIALIZED (SELECT * FROM json_to_recordset($1::json) AS x(n int, ${VERSION_RECORD}))`,
+    `h AS (INSERT INTO ${t.history} (${HISTORY_COLUMNS}) SELECT ${HISTORY_COLUMNS} FROM v)`,
+    `c AS (INSERT INTO ${t.resource} (${RESOURCE_COLUMNS}) SELECT ${RESOURCE_COLUMNS} FROM v)`,
+  ];
   for (const table of Object.keys(INDEX_COLUMNS) as IndexTable[]) {
+    const parts: string[] = [];
+    writes.forEach((w, n) => {
+      const rows = w.index?.[table];
+      if (rows?.length) parts.push(`{"n":${n},"rows":${JSON.stringify(rows)}}`);
+    });
+    if (parts.length === 0) continue;
+    params.push(`[${parts.join(',')}]`);
     const columns = INDEX_COLUMNS[table];
-    const rows: Record<string, unknown>[] = [];
-    for (const w of writes) {
-      if (!w.index) continue;
-      for (const row of w.index[table] as unknown as Record<string, unknown>[]) {
-        const record: Record<string, unknown> = {
-          patient_key: w.version.patientKey,
-          resource_type: w.version.resourceType,
-          id: w.version.id,
-        };
-        for (const [field, column] of columns) record[column] = row[field as string] ?? null;
-        rows.push(record);
-      }
-    }
-    if (rows.length === 0) continue;
     const names = ['patient_key', 'resource_type', 'id', ...columns.map(([, column]) => column)];
-    const record = [
-      'patient_key text',
-      'resource_type text',
-      'id text',
-      ...columns.map(([, c, type]) => `${c} ${type}`),
-    ];
-    await q.query(
-      `INSERT INTO ${t[table]} (${names.join(', ')})
-       SELECT ${names.join(', ')} FROM json_to_recordset($1::json) AS x(${record.join(', ')})`,
-      [JSON.stringify(rows)],
+    const fields = columns.map(([field]) => `x."${String(field)}"`);
+    const record = columns.map(([field, , type]) => `"${String(field)}" ${type}`);
+    ctes.push(
+      `i_${table} AS (INSERT INTO ${t[table]} (${names.join(', ')})
+         SELECT v.patient_key, v.resource_type, v.id, ${fields.join(', ')}
+           FROM json_to_recordset($${params.length}::json) AS w(n int, rows json)
+           JOIN v ON v.n = w.n
+          CROSS JOIN LATERAL json_to_recordset(w.rows) AS x(${record.join(', ')}))`,
     );
   }
+  await q.query(`WITH ${ctes.join(',\n')}\nSELECT 1`, params);
 }
+
+const VERSION_RECORD =
+  'patient_key text, resource_type text, id text, version_id int, last_updated timestamptz, deleted bool, method text, content text';
