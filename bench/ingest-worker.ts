@@ -33,7 +33,12 @@ interface TransactionResponse {
 async function post(base: string, body: string): Promise<PostOutcome> {
   const res = await fetch(base, {
     method: 'POST',
-    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+    // As a feed would: the response names what was stored (status, location, ETag) without echoing it.
+    headers: {
+      'content-type': 'application/fhir+json',
+      accept: 'application/fhir+json',
+      prefer: 'return=minimal',
+    },
     body,
   });
   const text = await res.text();

@@ -242,7 +242,20 @@ function text(x: unknown): string | null {
   return typeof x === 'string' && x.trim() ? normaliseString(x) : null;
 }
 
-function tokensOf({ type, data }: Value): TokenRow[] {
+// The same element is often read by several parameters (Observation.code by `code` and four composites):
+// its token rows are worked out once. The rows are never changed after, so sharing them is safe.
+const tokenCache = new WeakMap<object, { type: string | undefined; rows: TokenRow[] }>();
+
+function tokensOf(v: Value): TokenRow[] {
+  if (!isObject(v.data)) return tokensOfUncached(v);
+  const cached = tokenCache.get(v.data);
+  if (cached && cached.type === v.type) return cached.rows;
+  const rows = tokensOfUncached(v);
+  tokenCache.set(v.data, { type: v.type, rows });
+  return rows;
+}
+
+function tokensOfUncached({ type, data }: Value): TokenRow[] {
   if (typeof data === 'boolean') return [{ system: null, code: String(data), text: null }];
   if (typeof data === 'string' || typeof data === 'number') {
     const code = str(String(data));

@@ -7,7 +7,7 @@ import type { Resource } from '@joinedup/fhir';
 import { loadSearchDefinitions } from '../definitions/search-parameters.ts';
 import { allResourceTypes } from '../fhir-model.ts';
 import { createIndexer } from './extract.ts';
-import { compileFastPath } from './fast-path.ts';
+import { compileFastPath, compileRelativePath } from './fast-path.ts';
 
 const SYNTHEA = path.resolve(import.meta.dirname, '../../../../../../shared/data/synthea-r4-100');
 
@@ -53,6 +53,15 @@ test('equality filters and a path after a parenthesised cast read the right elem
     ['Positive'],
   );
   assert.deepEqual(text({ resourceType: 'Observation', valueString: 'Positive' }), []);
+});
+
+test("a composite's component may be a union of casts", () => {
+  const component = compileRelativePath('value.ofType(dateTime) | value.ofType(Period)')!;
+  const at = (data: Record<string, unknown>) =>
+    component({ type: 'Observation', data, path: 'Observation' }).map((v) => [v.type, v.data]);
+  assert.deepEqual(at({ valueDateTime: '2024-01-02' }), [['dateTime', '2024-01-02']]);
+  assert.deepEqual(at({ valuePeriod: { start: '2024' } }), [['Period', { start: '2024' }]]);
+  assert.deepEqual(at({ valueString: '2024' }), []);
 });
 
 test('the fast path indexes every Synthea resource exactly as the FHIRPath engine does', () => {

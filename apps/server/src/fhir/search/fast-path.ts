@@ -19,6 +19,8 @@ type Step =
 interface Alternative {
   root: string;
   steps: Step[];
+  /** The walk's starting state, looked up once. */
+  rootState?: State;
 }
 
 const path2Type = (r4Model.path2Type ?? {}) as Record<string, string | { code: string }>;
@@ -115,16 +117,23 @@ interface Node {
   data: unknown;
 }
 
-/** A composite component's expression (`code`, `value.ofType(Quantity)`), walked from one composite instance. */
+/**
+ * A composite component's expression (`code`, `value.ofType(Quantity)`, `value.ofType(DateTime) |
+ * value.ofType(Period)`), walked from one composite instance.
+ */
 export function compileRelativePath(expression: string): ((node: PathValue) => PathValue[]) | undefined {
-  const text = expression.trim();
-  if (!/^[a-z]/.test(text)) return undefined;
-  const steps = parseSteps(`.${text}`);
-  if (!steps) return undefined;
+  const alternatives: Step[][] = [];
+  for (const part of splitTopLevelUnion(expression)) {
+    const text = part.trim();
+    if (!/^[a-z]/.test(text)) return undefined;
+    const steps = parseSteps(`.${text}`);
+    if (!steps) return undefined;
+    alternatives.push(steps);
+  }
   return (node) => {
     const out: PathValue[] = [];
     const state = node.state ?? (node.path ? stateOf(node.type, node.path) : undefined);
-    if (state) walk(steps, [{ state, data: node.data }], out);
+    if (state) for (const steps of alternatives) walk(steps, [{ state, data: node.data }], out);
     return out;
   };
 }
@@ -162,7 +171,8 @@ function transition(from: State, name: string): { property: string; state: State
 
 function evaluate(alt: Alternative, resource: unknown, out: PathValue[]) {
   if (!isObject(resource) || resource.resourceType !== alt.root) return;
-  walk(alt.steps, [{ state: stateOf(alt.root, alt.root), data: resource }], out);
+  alt.rootState ??= stateOf(alt.root, alt.root);
+  walk(alt.steps, [{ state: alt.rootState, data: resource }], out);
 }
 
 function walk(steps: Step[], start: Node[], out: PathValue[]) {

@@ -24,8 +24,21 @@ const FOLD: Record<string, string> = {
   ħ: 'h',
 };
 
+// Coded displays and names repeat across resources, so recent results are kept (cleared when full).
+const normalised = new Map<string, string>();
+const NORMALISED_MAX = 20_000;
+
 // FHIR R4 search.html#string: matching is case- and accent-insensitive and ignores runs of whitespace.
 export function normaliseString(s: string): string {
+  let out = normalised.get(s);
+  if (out === undefined) {
+    if (normalised.size >= NORMALISED_MAX) normalised.clear();
+    normalised.set(s, (out = normaliseUncached(s)));
+  }
+  return out;
+}
+
+function normaliseUncached(s: string): string {
   return truncate(
     s
       .normalize('NFD')
