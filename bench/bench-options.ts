@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { MAX_PATIENTS } from './population.ts';
+import { publicDataSet } from '../apps/server/src/platform/public-data.ts';
 
 export type EngineName = 'pglite' | 'postgres';
 
@@ -48,7 +49,7 @@ export function readBenchOptions(env: NodeJS.ProcessEnv = process.env, root = pr
     postgresUrl: env.BENCH_DATABASE_URL || env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
     scales: { postgres: { small, large: pgLarge }, pglite: { small, large: pgliteLarge } },
     bundleLimit: quick ? 12 : Infinity,
-    syntheaDir: env.BENCH_SYNTHEA_DIR || path.resolve(root, '../shared/data/synthea-r4-100'),
+    syntheaDir: env.BENCH_SYNTHEA_DIR || publicDataSet('synthea-r4-100', env),
     readCount: quick ? 500 : 5_000,
     searchCount: quick ? 50 : 300,
     everythingCalls: quick ? 10 : 50,

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { publicDataSet } from '../platform/public-data.ts';
 
 export interface SyntheaEntry {
   fullUrl?: string;
@@ -19,8 +20,8 @@ export interface SyntheaBundle {
 // Synthea re-sends the Organizations and Practitioners its patients refer to in every patient bundle.
 const SHARED_TYPES = new Set(['Organization', 'Practitioner']);
 
-/** The public Synthea R4 sample beside the checkout (../shared/data/synthea-r4-100), if it is there. */
-export const SYNTHEA_DIR = path.resolve(import.meta.dirname, '../../../../../shared/data/synthea-r4-100');
+/** The public Synthea R4 sample (see `publicDataDir`), if it is there. */
+export const SYNTHEA_DIR = publicDataSet('synthea-r4-100');
 
 /**
  * Reads Synthea transaction bundles, the hospital and practitioner bundles first, with their Organization and

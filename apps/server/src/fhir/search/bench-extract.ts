@@ -2,11 +2,12 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import path from 'node:path';
+import { publicDataSet } from '../../platform/public-data.ts';
 import { loadSearchDefinitions } from '../definitions/search-parameters.ts';
 import { allResourceTypes } from '../fhir-model.ts';
 import { createIndexer } from './extract.ts';
 
-const dir = '/work/shared/data/synthea-r4-100';
+const dir = publicDataSet('synthea-r4-100');
 const files = fs
   .readdirSync(dir)
   .filter((f) => f.endsWith('.json.gz'))

@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { publicDataSet } from '../../platform/public-data.ts';
 import type { Resource } from '@joinedup/fhir';
 import { loadSearchDefinitions, rowSelectors, type SearchParamDef } from '../definitions/search-parameters.ts';
 import { allResourceTypes } from '../fhir-model.ts';
 import type { IndexRows } from '../store/index-rows.ts';
 import { createIndexer } from './extract.ts';
 
-const SYNTHEA = path.resolve(import.meta.dirname, '../../../../../../shared/data/synthea-r4-100');
+const SYNTHEA = publicDataSet('synthea-r4-100');
 const defs = loadSearchDefinitions(allResourceTypes());
 const stored = createIndexer(defs);
 const everything = createIndexer(defs, { derived: true });

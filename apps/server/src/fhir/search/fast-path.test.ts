@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { publicDataSet } from '../../platform/public-data.ts';
 import type { Resource } from '@joinedup/fhir';
 import { loadSearchDefinitions } from '../definitions/search-parameters.ts';
 import { allResourceTypes } from '../fhir-model.ts';
 import { createIndexer } from './extract.ts';
 import { compileFastPath, compileRelativePath } from './fast-path.ts';
 
-const SYNTHEA = path.resolve(import.meta.dirname, '../../../../../../shared/data/synthea-r4-100');
+const SYNTHEA = publicDataSet('synthea-r4-100');
 
 test('plain paths, unions, casts, resolve() and equality filters take the fast path; other expressions do not', () => {
   assert.ok(compileFastPath('Observation.code'));

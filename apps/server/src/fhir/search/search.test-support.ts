@@ -9,6 +9,7 @@ import type { Resource } from '@joinedup/fhir';
 import { fixedClock } from '../../platform/clock.ts';
 import { openPglite, openPostgres, type Db } from '../../platform/db.ts';
 import { migrate } from '../../platform/migrate.ts';
+import { publicDataSet } from '../../platform/public-data.ts';
 import { createFhirModel, type FhirModel } from '../fhir-model.ts';
 import { FhirStore } from '../store/store.ts';
 import { fhirStoreMigrations } from '../store/store.migrations.ts';
@@ -96,7 +97,7 @@ function splitQuery(query: string): [string | undefined, string] {
 
 export const ids = (r: SearchResult) => r.matches.map((m) => m.id).sort();
 
-export const SYNTHEA_DIR = '/work/shared/data/synthea-r4-100';
+export const SYNTHEA_DIR = publicDataSet('synthea-r4-100');
 
 /** The resources of a Synthea bundle, with `urn:uuid:` references rewritten to `Type/id`. */
 export function readSyntheaBundle(file: string): Resource[] {

