@@ -1,0 +1,2 @@
+export * from './model.ts';
+export { createRng, type Rng } from './random.ts';
