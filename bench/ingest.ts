@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BenchEngine, BenchServer } from './engines.ts';
 import type { IngestJob, IngestOutcome } from './ingest-worker.ts';
-import { Progress, say } from './progress.ts';
+import { Progress, say } from '@joinedup/terminal';
 import { BARE_COLUMNS } from './reference-tables.ts';
 import type { SyntheaBundle } from './synthea.ts';
 

@@ -1,7 +1,7 @@
 import type { FhirStore, StoreTransaction } from '../apps/server/src/fhir/store/store.ts';
 import type { BenchEngine } from './engines.ts';
 import { generatePatient, LARGE_RECORD, LARGE_RECORD_INDEX, type Generated, type PatientFacts } from './population.ts';
-import { Progress } from './progress.ts';
+import { Progress } from '@joinedup/terminal';
 import { REF_COLUMNS } from './reference-tables.ts';
 
 type Resource = Parameters<StoreTransaction['create']>[0];

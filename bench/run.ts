@@ -9,7 +9,7 @@ import { copyBundles, ingestBundles } from './ingest.ts';
 import { loadLargeRecord, loadPopulation, type FamilyBirthCounts, type LoadTotals } from './load-population.ts';
 import { sample, seededRandom, type Latency } from './measure.ts';
 import { generatePatient, LARGE_RECORD } from './population.ts';
-import { formatInt, say } from './progress.ts';
+import { formatInt, say } from '@joinedup/terminal';
 import { measureReads, type ReadTarget } from './reads.ts';
 import { createReferenceTables } from './reference-tables.ts';
 import { formatNumber, type BenchReport, type EngineResult } from './figures.ts';

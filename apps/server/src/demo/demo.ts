@@ -1,42 +1,69 @@
-import fs from 'node:fs';
+import type { Resource } from '@joinedup/fhir';
+import { buildSyntheticRegion, generatePopulation, regionResources, sourceRecordResources } from '@joinedup/synth';
+import { Progress } from '@joinedup/terminal';
 import type { FhirContext } from '../fhir/api/interactions.ts';
-import { handleFhirRequest } from '../fhir/api/router.ts';
+import { validateResource } from '../fhir/validate/validate.ts';
 import type { Logger } from '../platform/log.ts';
-import { progressBar } from './progress.ts';
-import { readSyntheaBundles, SYNTHEA_DIR } from './synthea.ts';
 
-/** How many patient bundles the demo loads: enough to explore, quick to load on the embedded database. */
-const DEMO_PATIENTS = 25;
+/** The demo region: a few thousand people, loaded on the embedded database in well under a minute. */
+export const DEMO_PEOPLE = 2_000;
+/** The demo's seed: every installation's demo region holds the same people. */
+export const DEMO_SEED = 'joinedup-demo';
+/** Resources per store transaction while loading. */
+const BATCH_RESOURCES = 500;
 
 /**
- * Fills an empty store with a demo population so a first start has records to look at. Until the synthetic
- * region generator lands, the demo is the public Synthea R4 sample (synthetic people, no real data), read
- * from ../shared/data when it is beside the checkout.
+ * Fills an empty store with the synthetic demo region (packages/synth): its organisations and staff, then
+ * what every organisation holds of each of DEMO_PEOPLE people, with histories running up to today. A store
+ * that holds anything is left alone, so later starts reuse the region.
  */
-export async function loadDemoIfEmpty(ctx: FhirContext, log: Logger): Promise<number> {
+export async function loadDemoIfEmpty(
+  ctx: FhirContext,
+  log: Logger,
+  options: { people?: number; asOf?: string } = {},
+): Promise<number> {
   const rows = await ctx.store.db.query<{ n: number }>('SELECT count(*) AS n FROM resource_key');
-  if ((rows[0]?.n ?? 0) > 0) return 0;
-  if (!fs.existsSync(SYNTHEA_DIR)) {
-    log.warn('demo data not found; starting with an empty store', { looked: SYNTHEA_DIR });
-    return 0;
-  }
-  const bundles = readSyntheaBundles(SYNTHEA_DIR, DEMO_PATIENTS + 2);
-  const total = bundles.reduce((n, b) => n + b.bundle.entry.length, 0);
-  const bar = progressBar('Loading demo records', total);
+  if (Number(rows[0]?.n ?? 0) > 0) return 0;
+  const started = performance.now();
+  const people = options.people ?? DEMO_PEOPLE;
+  const synth = { patients: people, seed: DEMO_SEED, asOf: options.asOf ?? new Date().toISOString().slice(0, 10) };
+  const region = buildSyntheticRegion(synth);
+  let stored = await storeBatch(ctx, regionResources(region) as Resource[]);
+
+  const progress = new Progress('demo people', people, { quiet: true });
+  let batch: Resource[] = [];
   let done = 0;
-  for (const { name, bundle } of bundles) {
-    const res = await handleFhirRequest(ctx, {
-      method: 'POST',
-      path: '',
-      query: [],
-      headers: { prefer: 'return=minimal' },
-      body: bundle,
-      contentType: 'application/fhir+json',
-    });
-    if (res.status !== 200) throw new Error(`demo bundle ${name} was refused with status ${res.status}`);
-    done += bundle.entry.length;
-    bar.update(done, 'resources');
+  for (const person of generatePopulation(region, synth)) {
+    for (const record of person.records) batch.push(...(sourceRecordResources(record, region) as Resource[]));
+    done++;
+    if (batch.length >= BATCH_RESOURCES) {
+      stored += await storeBatch(ctx, batch);
+      batch = [];
+      progress.update(done);
+    }
   }
-  bar.finish(`Loaded ${done} demo resources (${DEMO_PATIENTS} synthetic patients)`);
-  return done;
+  stored += await storeBatch(ctx, batch);
+  progress.update(done);
+  progress.finish();
+  log.info('demo region loaded', {
+    people,
+    resources: stored,
+    seconds: Math.round((performance.now() - started) / 100) / 10,
+  });
+  return stored;
+}
+
+async function storeBatch(ctx: FhirContext, resources: Resource[]): Promise<number> {
+  if (resources.length === 0) return 0;
+  // The same structural check as every write through the API: the generator must never store a bad resource.
+  for (const r of resources) {
+    const issues = validateResource(r);
+    if (issues.length > 0)
+      throw new Error(`demo ${r.resourceType}/${r.id} is not valid: ${issues.map((i) => i.diagnostics).join('; ')}`);
+  }
+  await ctx.store.transaction(async (tx) => {
+    for (const r of resources) tx.create(r, { id: r.id, method: 'PUT' });
+    await Promise.resolve();
+  });
+  return resources.length;
 }

@@ -8,14 +8,19 @@ export class Progress {
   readonly #label: string;
   readonly #total: number;
   readonly #started = performance.now();
-  readonly #isTty = process.stderr.isTTY;
+  readonly #isTty: boolean;
   #lastDraw = 0;
   #lastTenth = -1;
   #done = 0;
 
-  constructor(label: string, total: number) {
+  /** `quiet`: draw nothing unless stderr is a terminal (a server's start-up, whose stderr may be a log). */
+  readonly #quiet: boolean;
+
+  constructor(label: string, total: number, options: { quiet?: boolean } = {}) {
     this.#label = label;
     this.#total = Math.max(1, total);
+    this.#isTty = Boolean(process.stderr.isTTY);
+    this.#quiet = Boolean(options.quiet) && !this.#isTty;
   }
 
   /** Seconds since the bar was made. */
@@ -38,6 +43,7 @@ export class Progress {
   }
 
   #draw(final: boolean) {
+    if (this.#quiet) return;
     const fraction = Math.min(1, this.#done / this.#total);
     const filled = Math.round(fraction * WIDTH);
     const rate = this.#done / Math.max(0.001, this.elapsedSeconds);

@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatInt, Progress, say } from '@joinedup/terminal';
+import {
+  buildSyntheticRegion,
+  DEFAULT_AS_OF,
+  GENERATOR_VERSION,
+  generatePopulation,
+  type SynthOptions,
+} from './generate.ts';
+import { createFeedWriter, OUTPUT_KINDS, type OutputKind } from './output/feed-writer.ts';
+
+const USAGE = `Usage: npm run synth -- --patients N --out DIR [--seed S] [--as-of YYYY-MM-DD] [--outputs fhir,bulk,hl7v2,answers]
+
+Generates a synthetic London-like region and the feeds each organisation would send.
+  --patients N   people in the region (1 to 10,000,000)
+  --out DIR      output directory (must be empty or absent)
+  --seed S       any text; the same seed, version and as-of date give byte-identical output (default: joinedup)
+  --as-of DATE   the run's "today" (default: ${DEFAULT_AS_OF})
+  --outputs LIST which outputs to write (default: all)`;
+
+class UsageError extends Error {}
+
+/** Reads the command line into options, or throws UsageError naming what is wrong. */
+export function parseSynthArgs(argv: string[]): SynthOptions & { out: string; outputs: OutputKind[] } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      patients: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string', default: 'joinedup' },
+      'as-of': { type: 'string', default: DEFAULT_AS_OF },
+      outputs: { type: 'string', default: OUTPUT_KINDS.join(',') },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) throw new UsageError('');
+  const patients = Number((values.patients ?? '').replace(/[_,]/g, ''));
+  if (!Number.isInteger(patients) || patients < 1 || patients > 10_000_000)
+    throw new UsageError('--patients must be a whole number from 1 to 10,000,000');
+  if (!values.out) throw new UsageError('--out is required');
+  const asOf = values['as-of'];
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf)))
+    throw new UsageError('--as-of must be a date, YYYY-MM-DD');
+  const outputs = values.outputs.split(',').map((s) => s.trim()) as OutputKind[];
+  const unknown = outputs.filter((o) => !OUTPUT_KINDS.includes(o));
+  if (unknown.length > 0 || outputs.length === 0)
+    throw new UsageError(`--outputs takes a list of ${OUTPUT_KINDS.join(', ')}; not ${unknown.join(', ')}`);
+  return { patients, seed: values.seed, asOf, out: path.resolve(values.out), outputs };
+}
+
+/** `npm run synth`: generates the region and writes every source's feeds, with a progress bar. */
+export function runSynth(argv: string[]): number {
+  let options: ReturnType<typeof parseSynthArgs>;
+  try {
+    options = parseSynthArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError) && !(err instanceof TypeError)) throw err;
+    if (err.message) process.stderr.write(`${err.message}\n\n`);
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  if (fs.existsSync(options.out) && fs.readdirSync(options.out).length > 0) {
+    process.stderr.write(`${options.out} is not empty: choose a new directory, so that no feed is appended to\n`);
+    return 2;
+  }
+
+  const started = performance.now();
+  const region = buildSyntheticRegion(options);
+  const writer = createFeedWriter(options.out, options.outputs, options.seed);
+  writer.writeRegion(region);
+  say(
+    `region: ${formatInt(region.organisations.length)} organisations, ${formatInt(region.staff.length)} staff; ` +
+      `generating ${formatInt(options.patients)} people (seed ${JSON.stringify(options.seed)}, as of ${options.asOf})`,
+  );
+  const progress = new Progress('people', options.patients);
+  let done = 0;
+  for (const person of generatePopulation(region, options)) {
+    writer.writePerson(person, region);
+    if (++done % 250 === 0) progress.update(done);
+  }
+  progress.update(done);
+  progress.finish();
+  const counts = writer.close();
+  const seconds = (performance.now() - started) / 1000;
+  const manifest = {
+    generator: '@joinedup/synth',
+    version: GENERATOR_VERSION,
+    seed: options.seed,
+    asOf: options.asOf,
+    patients: options.patients,
+    outputs: options.outputs,
+    counts,
+  };
+  fs.writeFileSync(path.join(options.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  const resources = Object.values(counts.resources).reduce((a, b) => a + b, 0);
+  const messages = Object.values(counts.messages).reduce((a, b) => a + b, 0);
+  say(
+    `wrote ${formatInt(counts.people)} people, ${formatInt(counts.sourceRecords)} source records, ` +
+      `${formatInt(resources)} FHIR resources, ${formatInt(messages)} HL7 v2 messages to ${options.out} ` +
+      `in ${seconds.toFixed(1)} s (${formatInt(counts.people / seconds)} people/s)`,
+  );
+  return 0;
+}
+
+if (import.meta.main) process.exitCode = runSynth(process.argv.slice(2));
