@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatInt, Progress, say } from '@joinedup/terminal';
@@ -9,7 +10,8 @@ import {
   generatePopulation,
   type SynthOptions,
 } from './generate.ts';
-import { createFeedWriter, OUTPUT_KINDS, type OutputKind } from './output/feed-writer.ts';
+import { createFeedWriter, OUTPUT_KINDS, type OutputCounts, type OutputKind } from './output/feed-writer.ts';
+import { writePopulationInParallel } from './output/parallel.ts';
 
 const USAGE = `Usage: npm run synth -- --patients N --out DIR [--seed S] [--as-of YYYY-MM-DD] [--outputs fhir,bulk,hl7v2,answers]
 
@@ -18,12 +20,13 @@ Generates a synthetic London-like region and the feeds each organisation would s
   --out DIR      output directory (must be empty or absent)
   --seed S       any text; the same seed, version and as-of date give byte-identical output (default: joinedup)
   --as-of DATE   the run's "today" (default: ${DEFAULT_AS_OF})
-  --outputs LIST which outputs to write (default: all)`;
+  --outputs LIST which outputs to write (default: all)
+  --workers N    threads generating in parallel; the output is the same for any N (default: one fewer than the cores)`;
 
 class UsageError extends Error {}
 
 /** Reads the command line into options, or throws UsageError naming what is wrong. */
-export function parseSynthArgs(argv: string[]): SynthOptions & { out: string; outputs: OutputKind[] } {
+export function parseSynthArgs(argv: string[]): SynthOptions & { out: string; outputs: OutputKind[]; workers: number } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -32,6 +35,7 @@ export function parseSynthArgs(argv: string[]): SynthOptions & { out: string; ou
       seed: { type: 'string', default: 'joinedup' },
       'as-of': { type: 'string', default: DEFAULT_AS_OF },
       outputs: { type: 'string', default: OUTPUT_KINDS.join(',') },
+      workers: { type: 'string', default: String(Math.max(1, os.availableParallelism() - 1)) },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -48,11 +52,14 @@ export function parseSynthArgs(argv: string[]): SynthOptions & { out: string; ou
   const unknown = outputs.filter((o) => !OUTPUT_KINDS.includes(o));
   if (unknown.length > 0 || outputs.length === 0)
     throw new UsageError(`--outputs takes a list of ${OUTPUT_KINDS.join(', ')}; not ${unknown.join(', ')}`);
-  return { patients, seed: values.seed, asOf, out: path.resolve(values.out), outputs };
+  const workers = Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+    throw new UsageError('--workers must be a whole number from 1 to 64');
+  return { patients, seed: values.seed, asOf, out: path.resolve(values.out), outputs, workers };
 }
 
 /** `npm run synth`: generates the region and writes every source's feeds, with a progress bar. */
-export function runSynth(argv: string[]): number {
+export async function runSynth(argv: string[]): Promise<number> {
   let options: ReturnType<typeof parseSynthArgs>;
   try {
     options = parseSynthArgs(argv);
@@ -69,21 +76,29 @@ export function runSynth(argv: string[]): number {
 
   const started = performance.now();
   const region = buildSyntheticRegion(options);
-  const writer = createFeedWriter(options.out, options.outputs, options.seed);
-  writer.writeRegion(region);
   say(
     `region: ${formatInt(region.organisations.length)} organisations, ${formatInt(region.staff.length)} staff; ` +
-      `generating ${formatInt(options.patients)} people (seed ${JSON.stringify(options.seed)}, as of ${options.asOf})`,
+      `generating ${formatInt(options.patients)} people (seed ${JSON.stringify(options.seed)}, as of ${options.asOf}) ` +
+      `on ${options.workers} thread${options.workers === 1 ? '' : 's'}`,
   );
   const progress = new Progress('people', options.patients);
-  let done = 0;
-  for (const person of generatePopulation(region, options)) {
-    writer.writePerson(person, region);
-    if (++done % 250 === 0) progress.update(done);
+  let counts: OutputCounts;
+  if (options.workers > 1) {
+    counts = await writePopulationInParallel(options, options.out, options.outputs, region, options.workers, (n) =>
+      progress.update(n),
+    );
+  } else {
+    const writer = createFeedWriter(options.out, options.outputs, options.seed);
+    writer.writeRegion(region);
+    let done = 0;
+    for (const person of generatePopulation(region, options)) {
+      writer.writePerson(person, region);
+      if (++done % 250 === 0) progress.update(done);
+    }
+    progress.update(done);
+    counts = writer.close();
   }
-  progress.update(done);
   progress.finish();
-  const counts = writer.close();
   const seconds = (performance.now() - started) / 1000;
   const manifest = {
     generator: '@joinedup/synth',
@@ -105,4 +120,4 @@ export function runSynth(argv: string[]): number {
   return 0;
 }
 
-if (import.meta.main) process.exitCode = runSynth(process.argv.slice(2));
+if (import.meta.main) process.exitCode = await runSynth(process.argv.slice(2));

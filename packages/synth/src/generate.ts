@@ -36,7 +36,11 @@ export function buildSyntheticRegion(options: SynthOptions): Region {
 /** Person `index` of the population: the same for the same seed and as-of date, whatever else is generated. */
 export function generateSyntheticPerson(region: Region, index: number, options: SynthOptions): SyntheticPerson {
   const person = generatePerson(region, index, options.seed, options.asOf);
-  const life: Life = { person, events: generateHistory(person, region, options.seed, options.asOf), asOf: options.asOf };
+  const life: Life = {
+    person,
+    events: generateHistory(person, region, options.seed, options.asOf),
+    asOf: options.asOf,
+  };
   const records = sourceRecordsFor(life, region, options.seed);
   return { life, records, answers: answerLines(life, records) };
 }

@@ -134,23 +134,7 @@ export type AdministrativeSex = 'male' | 'female' | 'other' | 'unknown';
 
 /** NHS Data Dictionary ethnic category codes (A-Z, 2001 census categories). */
 export type EthnicCategory =
-  | 'A'
-  | 'B'
-  | 'C'
-  | 'D'
-  | 'E'
-  | 'F'
-  | 'G'
-  | 'H'
-  | 'J'
-  | 'K'
-  | 'L'
-  | 'M'
-  | 'N'
-  | 'P'
-  | 'R'
-  | 'S'
-  | 'Z';
+  'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'H' | 'J' | 'K' | 'L' | 'M' | 'N' | 'P' | 'R' | 'S' | 'Z';
 
 export type PlaceOfDeath = 'home' | 'hospital' | 'care-home' | 'hospice' | 'other';
 

@@ -28,13 +28,13 @@ export async function loadDemoIfEmpty(
   const people = options.people ?? DEMO_PEOPLE;
   const synth = { patients: people, seed: DEMO_SEED, asOf: options.asOf ?? new Date().toISOString().slice(0, 10) };
   const region = buildSyntheticRegion(synth);
-  let stored = await storeBatch(ctx, regionResources(region) as Resource[]);
+  let stored = await storeBatch(ctx, regionResources(region));
 
   const progress = new Progress('demo people', people, { quiet: true });
   let batch: Resource[] = [];
   let done = 0;
   for (const person of generatePopulation(region, synth)) {
-    for (const record of person.records) batch.push(...(sourceRecordResources(record, region) as Resource[]));
+    for (const record of person.records) batch.push(...sourceRecordResources(record, region));
     done++;
     if (batch.length >= BATCH_RESOURCES) {
       stored += await storeBatch(ctx, batch);
