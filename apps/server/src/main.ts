@@ -8,7 +8,7 @@ async function main() {
   const config = loadConfig();
   const db = await openDatabase(config);
   const app = await buildApp(config, db);
-  if (config.demo) await loadDemoIfEmpty(app.fhir, app.log);
+  if (config.demo) await loadDemoIfEmpty(app.fhir, app.log, { people: config.demoPeople });
   // PGlite runs no autovacuum, so statistics are gathered here; without them plans degrade as data grows.
   if (db.engine === 'pglite') await db.query('ANALYZE');
   let stopping = false;

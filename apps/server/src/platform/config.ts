@@ -19,6 +19,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** Load the synthetic demo region on an empty database at start-up. */
   demo: boolean;
+  /** People in the demo region. */
+  demoPeople: number;
 }
 
 export class ConfigError extends Error {
@@ -77,5 +79,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolSize: integer(env, 'JOINEDUP_DB_POOL', 10, 1, 200),
     logLevel: oneOf(env, 'JOINEDUP_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, 'info'),
     demo: bool(env, 'JOINEDUP_DEMO', true),
+    demoPeople: integer(env, 'JOINEDUP_DEMO_PEOPLE', 1000, 1, 1_000_000),
   };
 }
