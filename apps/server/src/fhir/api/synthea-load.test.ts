@@ -1,7 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, type TestApp } from '../../test-support/test-app.ts';
-import { isSharedSyntheaType, readSyntheaBundles, type SyntheaBundle, type SyntheaEntry } from '../../test-support/synthea.ts';
+import {
+  isSharedSyntheaType,
+  readSyntheaBundles,
+  type SyntheaBundle,
+  type SyntheaEntry,
+} from '../../test-support/synthea.ts';
 
 // Loads the 100-patient Synthea R4 sample through POST /fhir as transactions, then checks the API's counts
 // against counts taken from the files themselves.
