@@ -11,6 +11,7 @@ import {
   type SynthOptions,
 } from './generate.ts';
 import { createFeedWriter, OUTPUT_KINDS, type OutputCounts, type OutputKind } from './output/feed-writer.ts';
+import { sortFeedByTime } from './output/hl7-order.ts';
 import { writePopulationInParallel } from './output/parallel.ts';
 
 const USAGE = `Usage: npm run synth -- --patients N --out DIR [--seed S] [--as-of YYYY-MM-DD] [--outputs fhir,bulk,hl7v2,answers]
@@ -99,6 +100,7 @@ export async function runSynth(argv: string[]): Promise<number> {
     counts = writer.close();
   }
   progress.finish();
+  const unsorted = options.outputs.includes('hl7v2') ? sortHl7Feeds(path.join(options.out, 'hl7v2')) : [];
   const seconds = (performance.now() - started) / 1000;
   const manifest = {
     generator: '@joinedup/synth',
@@ -107,6 +109,8 @@ export async function runSynth(argv: string[]): Promise<number> {
     asOf: options.asOf,
     patients: options.patients,
     outputs: options.outputs,
+    // HL7 v2 feeds are in the order they are sent (MSH-7) except these, too large to sort in memory.
+    hl7v2InPersonOrder: unsorted,
     counts,
   };
   fs.writeFileSync(path.join(options.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
@@ -118,6 +122,20 @@ export async function runSynth(argv: string[]): Promise<number> {
       `in ${seconds.toFixed(1)} s (${formatInt(counts.people / seconds)} people/s)`,
   );
   return 0;
+}
+
+/** Puts each hospital's HL7 v2 feed in send order; returns the files left in person order. */
+function sortHl7Feeds(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const files = fs.readdirSync(dir).sort();
+  const progress = new Progress('HL7 v2 feeds put in send order', files.length);
+  const unsorted: string[] = [];
+  files.forEach((f, i) => {
+    if (!sortFeedByTime(path.join(dir, f))) unsorted.push(`hl7v2/${f}`);
+    progress.update(i + 1);
+  });
+  progress.finish();
+  return unsorted;
 }
 
 if (import.meta.main) process.exitCode = await runSynth(process.argv.slice(2));

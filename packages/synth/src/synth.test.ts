@@ -82,11 +82,16 @@ test('the answer file never leaks into a feed, and HL7 v2 output parses', async 
       assert.ok(!text.includes('personId'), f);
       if (f.startsWith('hl7v2/')) {
         const frames = text.split('\x1c\r').filter((s) => s.length > 0);
+        let previous = '';
         for (const frame of frames) {
           assert.equal(frame[0], '\x0b');
           const msg = Hl7Message.parse(frame.slice(1));
           assert.equal(msg.getSegment('MSH')?.getField(12)?.toString(), '2.4');
           assert.ok(msg.getSegment('PID'), `every message names its patient: ${msg.getSegment('MSH')?.toString()}`);
+          // A hospital's feed is in the order it is sent, across all its patients.
+          const sent = msg.getSegment('MSH')!.getField(7)!.toString();
+          assert.ok(sent >= previous, `${f}: ${sent} sent after ${previous}`);
+          previous = sent;
           messages++;
         }
       }
