@@ -89,7 +89,7 @@ test('the answer file never leaks into a feed, and HL7 v2 output parses', async 
           assert.equal(msg.getSegment('MSH')?.getField(12)?.toString(), '2.4');
           assert.ok(msg.getSegment('PID'), `every message names its patient: ${msg.getSegment('MSH')?.toString()}`);
           // A hospital's feed is in the order it is sent, across all its patients.
-          const sent = msg.getSegment('MSH')!.getField(7)!.toString();
+          const sent = msg.getSegment('MSH')!.getField(7).toString();
           assert.ok(sent >= previous, `${f}: ${sent} sent after ${previous}`);
           previous = sent;
           messages++;
