@@ -20,25 +20,30 @@ export interface OutputCounts {
 /** Buffered text is written out when it passes this size, so memory stays flat however large the run. */
 const FLUSH_BYTES = 32 * 1024 * 1024;
 
-const encoder = new TextEncoder();
-
 /**
  * UTF-8 bytes per file, encoded straight into growing buffers as pieces arrive: no joined strings, so V8 never
  * flattens a large rope (which costs more than the JSON it holds). Order within a file is the order of `write`.
  */
 export function createByteSink() {
-  const files = new Map<string, { buf: Uint8Array; len: number }>();
+  const files = new Map<string, { buf: Buffer; len: number }>();
+  // How big each file's buffer grew last time, so the next one starts near that size instead of doubling up to it.
+  const lastSize = new Map<string, number>();
   let total = 0;
   return {
     write(file: string, text: string) {
       let f = files.get(file);
-      if (!f) files.set(file, (f = { buf: new Uint8Array(Math.max(4096, text.length * 3)), len: 0 }));
+      if (!f) {
+        const size = Math.max(4096, text.length * 3, lastSize.get(file) ?? 0);
+        files.set(file, (f = { buf: Buffer.allocUnsafeSlow(size), len: 0 }));
+      }
       if (f.buf.length - f.len < text.length * 3) {
-        const grown = new Uint8Array(Math.max(f.buf.length * 2, f.len + text.length * 3));
-        grown.set(f.buf.subarray(0, f.len));
+        const grown = Buffer.allocUnsafeSlow(Math.max(f.buf.length * 2, f.len + text.length * 3));
+        f.buf.copy(grown, 0, 0, f.len);
         f.buf = grown;
       }
-      const { written } = encoder.encodeInto(text, f.buf.subarray(f.len));
+      // Buffer.write encodes in place without a view object per piece; allocUnsafeSlow buffers are never
+      // slices of Node's shared pool, so a worker may transfer them.
+      const written = f.buf.write(text, f.len);
       f.len += written;
       total += written;
     },
@@ -48,7 +53,10 @@ export function createByteSink() {
     /** Each file's bytes, in the order files were first written to; empties the sink. */
     take(): [string, Uint8Array][] {
       const out: [string, Uint8Array][] = [];
-      for (const [file, f] of files) out.push([file, f.buf.subarray(0, f.len)]);
+      for (const [file, f] of files) {
+        out.push([file, f.buf.subarray(0, f.len)]);
+        lastSize.set(file, f.buf.length);
+      }
       files.clear();
       total = 0;
       return out;
