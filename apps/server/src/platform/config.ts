@@ -79,6 +79,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolSize: integer(env, 'JOINEDUP_DB_POOL', 10, 1, 200),
     logLevel: oneOf(env, 'JOINEDUP_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, 'info'),
     demo: bool(env, 'JOINEDUP_DEMO', true),
-    demoPeople: integer(env, 'JOINEDUP_DEMO_PEOPLE', 1000, 1, 1_000_000),
+    demoPeople: integer(env, 'JOINEDUP_DEMO_PEOPLE', 1500, 1, 1_000_000),
   };
 }
