@@ -12,6 +12,7 @@ import { FhirStore } from './fhir/store/store.ts';
 import { createIndexer } from './fhir/search/index.ts';
 import { registerFhirRoutes } from './fhir/api/fhir.routes.ts';
 import { createFhirContext, type FhirContext } from './fhir/api/interactions.ts';
+import { registerBulkRoutes } from './feeds/bulk/bulk.routes.ts';
 
 export interface App {
   http: FastifyInstance;
@@ -32,6 +33,7 @@ export async function buildApp(config: Config, db: Db, options: { clock?: Clock;
   const fhir = createFhirContext(store, model, config);
   const http = createHttpServer(config, log);
   registerFhirRoutes(http, fhir);
+  registerBulkRoutes(http, store);
   http.get('/health', async () => {
     await db.query('SELECT 1');
     return { status: 'ok', engine: db.engine };
