@@ -88,6 +88,8 @@ export function capabilityStatement(ctx: FhirContext): CapabilityStatement {
             definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated',
           },
         ],
+        // feeds/bulk: a synchronous NDJSON import (its README says how it differs from the Bulk Data draft).
+        operation: [{ name: 'import', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/import' }],
       },
     ],
   };
