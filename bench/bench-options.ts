@@ -20,6 +20,8 @@ export interface BenchOptions {
   everythingResources: number;
   /** Bundles in flight at once during the ingest. */
   ingestConcurrency: number;
+  /** People in the synthetic region of the bulk import figure. */
+  importPeople: number;
   readConcurrency: number;
   outDir: string;
 }
@@ -55,6 +57,7 @@ export function readBenchOptions(env: NodeJS.ProcessEnv = process.env, root = pr
     everythingCalls: quick ? 10 : 50,
     everythingResources: 1_000,
     ingestConcurrency: 4,
+    importPeople: quick ? 100 : 1_000,
     readConcurrency: 8,
     outDir: path.resolve(root, env.BENCH_OUT || '.bench/results'),
   };

@@ -17,6 +17,7 @@ import { formatTable, machine, writeResults } from './report.ts';
 import { measureEverything, measureSearch, SEARCH_CASES, type SearchResult } from './searches.ts';
 import { oneLine, SqlTrace, type StatementStats } from './sql-trace.ts';
 import { readSyntheaBundles, type SyntheaBundle } from './synthea.ts';
+import { benchImport } from './import.ts';
 
 const ms = (l: Latency) => `p50 ${formatNumber(l.p50, 'ms')} · p95 ${formatNumber(l.p95, 'ms')} ms`;
 const ms3 = (l: Latency) =>
@@ -133,6 +134,26 @@ async function benchEngine(
       ...(ingest.failedBundles
         ? { error: `${ingest.failedBundles}/${ingest.bundles} bundles failed: ${ingest.firstFailure}` }
         : {}),
+    });
+
+    // 1b. Bulk NDJSON import of a synthetic region, beside COPY of the same lines.
+    say(`import: a synthetic region of ${formatInt(options.importPeople)} people through npm run import`);
+    const imported = await benchImport(engine, server, options.importPeople);
+    figures.push({
+      key: 'import',
+      group: 'Ingest',
+      label: 'Bulk NDJSON, npm run import (POST /fhir/$import), 4 files in flight',
+      unit: 'resources/s',
+      value: imported.resources / imported.seconds,
+      text: `${perSecond(imported.resources / imported.seconds, 'resources/s')} (${formatInt(imported.resources)} in ${imported.seconds.toFixed(1)} s)`,
+      reference: {
+        label: `${engine.copyMethod} of the same lines into (id, jsonb)`,
+        value: imported.copyRows / imported.copySeconds,
+        text: perSecond(imported.copyRows / imported.copySeconds, 'rows/s'),
+      },
+      target: { value: name === 'postgres' ? 10_000 : 3_000, better: 'higher' as const },
+      chart: true,
+      ...(imported.exitCode !== 0 ? { error: 'the import rejected lines' } : {}),
     });
 
     // The synthetic population, through the store's bulk path, and the patient with ~1,000 resources.
