@@ -13,16 +13,20 @@ import { createIndexer } from './fhir/search/index.ts';
 import { registerFhirRoutes } from './fhir/api/fhir.routes.ts';
 import { createFhirContext, type FhirContext } from './fhir/api/interactions.ts';
 import { registerBulkRoutes } from './feeds/bulk/bulk.routes.ts';
+import { hl7v2Migrations } from './feeds/hl7v2/hl7v2.migrations.ts';
+import { registerHl7Routes } from './feeds/hl7v2/hl7v2.routes.ts';
+import { createHl7FeedService } from './feeds/hl7v2/hl7v2.service.ts';
 
 export interface App {
   http: FastifyInstance;
   fhir: FhirContext;
+  hl7: ReturnType<typeof createHl7FeedService>;
   db: Db;
   log: Logger;
 }
 
 /** Every migration of every module, in order. */
-export const migrations = [...fhirStoreMigrations];
+export const migrations = [...fhirStoreMigrations, ...hl7v2Migrations];
 
 /** Wires the modules together on an open database: the composition root shared by main.ts and the tests. */
 export async function buildApp(config: Config, db: Db, options: { clock?: Clock; log?: Logger } = {}): Promise<App> {
@@ -34,9 +38,18 @@ export async function buildApp(config: Config, db: Db, options: { clock?: Clock;
   const http = createHttpServer(config, log);
   registerFhirRoutes(http, fhir);
   registerBulkRoutes(http, store);
+  const clock = options.clock ?? systemClock;
+  const hl7 = createHl7FeedService({
+    store,
+    clock,
+    log,
+    sources: config.hl7Sources,
+    timeZone: config.hl7TimeZone,
+  });
+  registerHl7Routes(http, hl7);
   http.get('/health', async () => {
     await db.query('SELECT 1');
     return { status: 'ok', engine: db.engine };
   });
-  return { http, fhir, db, log };
+  return { http, fhir, hl7, db, log };
 }

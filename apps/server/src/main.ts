@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { buildApp } from './app.ts';
+import { startMllpListener, type MllpListener } from './feeds/mllp/index.ts';
 import { loadDemoIfEmpty } from './demo/demo.ts';
 import { ConfigError, loadConfig } from './platform/config.ts';
 import { DatabaseLockedError, openDatabase } from './platform/db.ts';
@@ -11,6 +13,7 @@ async function main() {
   if (config.demo) await loadDemoIfEmpty(app.fhir, app.log, { people: config.demoPeople });
   // PGlite runs no autovacuum, so statistics are gathered here; without them plans degrade as data grows.
   if (db.engine === 'pglite') await db.query('ANALYZE');
+  let mllp: MllpListener | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -19,6 +22,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     try {
+      await mllp?.close();
       await app.http.close();
       await db.close();
     } finally {
@@ -29,6 +33,28 @@ async function main() {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
   await app.http.listen({ host: config.host, port: config.port });
+  if (config.mllp) {
+    const { tls } = config.mllp;
+    // A connection is let in from an address some allowed sender uses; each message's MSH-4 is checked again.
+    const allowed = new Set(config.hl7Sources.flatMap((s) => s.addresses ?? []));
+    mllp = await startMllpListener({
+      host: config.mllp.host,
+      port: config.mllp.port,
+      ...(tls
+        ? {
+            tls: {
+              key: fs.readFileSync(tls.keyFile),
+              cert: fs.readFileSync(tls.certFile),
+              ...(tls.caFile ? { ca: fs.readFileSync(tls.caFile), requestClientCert: true } : {}),
+            },
+          }
+        : {}),
+      authorise: (peer) => allowed.has(peer.address),
+      handle: (message, peer) => app.hl7.receive(message, { channel: 'mllp', address: peer.address }),
+      log: app.log,
+    });
+    process.stdout.write(`HL7 v2 (MLLP${tls ? ' over TLS' : ''}) on ${mllp.host}:${mllp.port}\n`);
+  }
   const where = config.databaseUrl ? 'PostgreSQL server' : `embedded database in ${config.dataDir}`;
   process.stdout.write(`joinedup is running at ${config.baseUrl}/fhir (${where})\n`);
 }

@@ -21,6 +21,12 @@ export interface Config {
   demo: boolean;
   /** People in the demo region. */
   demoPeople: number;
+  /** The HL7 v2 MLLP listener: off unless a port is set. */
+  mllp: { host: string; port: number; tls?: { keyFile: string; certFile: string; caFile?: string } } | undefined;
+  /** Facilities allowed to send HL7 v2, by their ODS code (MSH-4), and how each proves who it is. */
+  hl7Sources: { facility: string; addresses?: string[]; secret?: string; timeZone?: string }[];
+  /** Senders' time zone for HL7 times without an offset. */
+  hl7TimeZone: string;
 }
 
 export class ConfigError extends Error {
@@ -80,5 +86,66 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: oneOf(env, 'JOINEDUP_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, 'info'),
     demo: bool(env, 'JOINEDUP_DEMO', true),
     demoPeople: integer(env, 'JOINEDUP_DEMO_PEOPLE', 1500, 1, 1_000_000),
+    mllp: mllpConfig(env),
+    hl7Sources: hl7Sources(env),
+    hl7TimeZone: timeZone(env, 'JOINEDUP_HL7_TIMEZONE', 'Europe/London'),
   };
+}
+
+function mllpConfig(env: NodeJS.ProcessEnv): Config['mllp'] {
+  if (!env.JOINEDUP_MLLP_PORT) return undefined;
+  const keyFile = env.JOINEDUP_MLLP_TLS_KEY || undefined;
+  const certFile = env.JOINEDUP_MLLP_TLS_CERT || undefined;
+  if (Boolean(keyFile) !== Boolean(certFile)) {
+    throw new ConfigError('JOINEDUP_MLLP_TLS_KEY and JOINEDUP_MLLP_TLS_CERT must be set together');
+  }
+  const caFile = env.JOINEDUP_MLLP_TLS_CA || undefined;
+  return {
+    host: env.JOINEDUP_MLLP_HOST || '127.0.0.1',
+    port: integer(env, 'JOINEDUP_MLLP_PORT', 2575, 0, 65535),
+    ...(keyFile && certFile ? { tls: { keyFile, certFile, ...(caFile ? { caFile } : {}) } } : {}),
+  };
+}
+
+function hl7Sources(env: NodeJS.ProcessEnv): Config['hl7Sources'] {
+  const raw = env.JOINEDUP_HL7_SOURCES;
+  if (!raw) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('JOINEDUP_HL7_SOURCES must be JSON: [{"facility":"RXX","addresses":["10.0.0.5"]}]');
+  }
+  const ok =
+    Array.isArray(parsed) &&
+    parsed.every(
+      (s: unknown) =>
+        typeof s === 'object' &&
+        s !== null &&
+        typeof (s as { facility?: unknown }).facility === 'string' &&
+        ((s as { addresses?: unknown }).addresses === undefined ||
+          (Array.isArray((s as { addresses: unknown[] }).addresses) &&
+            (s as { addresses: unknown[] }).addresses.every((a) => typeof a === 'string'))) &&
+        ((s as { secret?: unknown }).secret === undefined || typeof (s as { secret: unknown }).secret === 'string') &&
+        ((s as { timeZone?: unknown }).timeZone === undefined ||
+          typeof (s as { timeZone: unknown }).timeZone === 'string'),
+    );
+  if (!ok) {
+    throw new ConfigError(
+      'JOINEDUP_HL7_SOURCES must be a list of {facility, addresses?: [..], secret?: "..", timeZone?: ".."}',
+    );
+  }
+  const sources = parsed as Config['hl7Sources'];
+  for (const s of sources) if (s.timeZone) timeZone({ JOINEDUP_HL7_SOURCES: s.timeZone }, 'JOINEDUP_HL7_SOURCES', '');
+  return sources;
+}
+
+function timeZone(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const zone = env[name] || fallback;
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+  } catch {
+    throw new ConfigError(`${name} must be an IANA time zone such as Europe/London, not "${zone}"`);
+  }
+  return zone;
 }

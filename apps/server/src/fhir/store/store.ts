@@ -219,6 +219,38 @@ export class StoreTransaction {
   }
 
   /**
+   * Locks many resources for the rest of the transaction and returns what is current of each (absent or
+   * deleted: not in the map), in two statements whatever the number: for a writer that must read what it
+   * changes (a feed merging an update into the stored resource) without a round trip per resource.
+   */
+  async readManyForUpdate(keys: readonly { resourceType: string; id: string }[]): Promise<Map<string, Resource>> {
+    const found = new Map<string, Resource>();
+    if (keys.length === 0) return found;
+    if (this.#pending.length > 0) await this.flush();
+    const locked = await this.q.query<{ resource_type: string; id: string; patient_key: string }>(
+      `SELECT k.resource_type, k.id, k.patient_key
+         FROM resource_key k JOIN unnest($1::text[], $2::text[]) AS w(resource_type, id) USING (resource_type, id)
+        ORDER BY k.resource_type, k.id
+          FOR UPDATE OF k`,
+      [keys.map((k) => k.resourceType), keys.map((k) => k.id)],
+    );
+    for (const scope of ['patient', 'shared'] as const) {
+      const mine = locked.filter((r) => this.store.model.scopeOf(r.resource_type) === scope);
+      if (mine.length === 0) continue;
+      const rows = await this.q.query<{ resource_type: string; id: string; content: string | null }>(
+        `SELECT r.resource_type, r.id, r.content
+           FROM ${tablesOf(scope).resource} r
+           JOIN unnest($1::text[], $2::text[], $3::text[]) AS w(patient_key, resource_type, id)
+             USING (patient_key, resource_type, id)
+          WHERE NOT r.deleted`,
+        [mine.map((r) => r.patient_key), mine.map((r) => r.resource_type), mine.map((r) => r.id)],
+      );
+      for (const r of rows) if (r.content) found.set(`${r.resource_type}/${r.id}`, JSON.parse(r.content) as Resource);
+    }
+    return found;
+  }
+
+  /**
    * Update-as-create of many resources by their ids, as `update` does one by one but in three statements
    * whatever the number: the bulk import's path. Each resource must have a valid id, each at most once.
    */

@@ -1,0 +1,28 @@
+import type { Migration } from '../../platform/migrate.ts';
+
+/**
+ * Every HL7 v2 message applied, by sender and MSH-10, with the ACK it was given: a message resent is answered
+ * with that ACK and applied once (reliability matrix row 10), and the message as received is kept (the
+ * Provenance of what it produced points at it). The raw text is patient data and is never logged. Under Citus
+ * this is a local table of the coordinator: messages are looked up by sender and control id, not by patient.
+ */
+export const hl7v2Migrations: Migration[] = [
+  {
+    id: 'feeds-hl7v2-001',
+    sql: `
+CREATE TABLE feed_message (
+  sender text NOT NULL,
+  control_id text NOT NULL,
+  message_type text NOT NULL,
+  sent_at text NOT NULL,
+  received_at timestamptz NOT NULL,
+  outcome text NOT NULL CHECK (outcome IN ('applied', 'stale')),
+  patient_id text,
+  ack text NOT NULL,
+  raw text NOT NULL,
+  PRIMARY KEY (sender, control_id)
+);
+CREATE INDEX feed_message_patient_idx ON feed_message (patient_id);
+`,
+  },
+];
