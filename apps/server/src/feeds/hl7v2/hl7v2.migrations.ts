@@ -25,4 +25,22 @@ CREATE TABLE feed_message (
 CREATE INDEX feed_message_patient_idx ON feed_message (patient_id);
 `,
   },
+  {
+    // Every A40 applied: which resources moved from the prior Patient to the survivor, so that an unmerge can
+    // move exactly those back (domain.md 2.2 rule 5; reliability matrix row 5).
+    id: 'feeds-hl7v2-002',
+    sql: `
+CREATE TABLE feed_merge (
+  sender text NOT NULL,
+  control_id text NOT NULL,
+  prior_patient_id text NOT NULL,
+  surviving_patient_id text NOT NULL,
+  merged_at timestamptz NOT NULL,
+  moved jsonb NOT NULL,
+  unmerged_at timestamptz,
+  PRIMARY KEY (sender, control_id)
+);
+CREATE INDEX feed_merge_prior_idx ON feed_merge (prior_patient_id);
+`,
+  },
 ];

@@ -129,7 +129,7 @@ export function createHl7FeedService(deps: Hl7FeedDeps) {
           );
           return first[0]!.ack;
         }
-        const written = await applyOperations(tx, mapped.operations, mapped.eventTime);
+        const written = await applyOperations(tx, mapped.operations, mapped.eventTime, message);
         if (written.length === 0) {
           await tx.q.query(`UPDATE feed_message SET outcome = 'stale' WHERE sender = $1 AND control_id = $2`, [
             message.sendingFacility,
@@ -151,11 +151,17 @@ export function createHl7FeedService(deps: Hl7FeedDeps) {
  * locked and read in one go and written in one go, so a message costs a handful of statements however many
  * results it carries. Returns what to write besides the Provenance, and the references written.
  */
-async function applyOperations(tx: StoreTransaction, operations: FeedOperation[], eventTime: string) {
+async function applyOperations(
+  tx: StoreTransaction,
+  operations: FeedOperation[],
+  eventTime: string,
+  message: Hl7Message,
+) {
   const written: string[] = [];
   if (operations.some((op) => op.kind === 'merge')) {
     for (const op of operations) {
-      if (op.kind === 'merge') written.push(...(await mergePatients(tx, op.survivingPatientId, op.priorPatientId)));
+      if (op.kind === 'merge')
+        written.push(...(await mergePatients(tx, op.survivingPatientId, op.priorPatientId, message)));
       else {
         const key = keyOf(op);
         const current = (await tx.readManyForUpdate([key])).get(`${key.resourceType}/${key.id}`);
@@ -203,33 +209,104 @@ async function readIfPresent(tx: StoreTransaction, type: string, id: string): Pr
 }
 
 /**
- * ADT A40 within one source (ADR 6; domain.md 2.2): the prior Patient is made inactive and `replaced-by` the
- * survivor, which `replaces` it. Moving the prior record's other resources to the survivor comes next
- * (issue 4, merges), with the unmerge that reverses it.
+ * ADT A40 within one source (ADR 6; domain.md 2.2): every resource in the prior Patient's compartment is moved to
+ * the survivor (its references to the prior Patient re-pointed), the prior Patient is made inactive and
+ * `replaced-by` the survivor, which `replaces` it, and what moved is recorded in `feed_merge` so that
+ * `unmergePatients` can move exactly that back. Both Patients are this sender's (the ids carry its ODS code).
  */
-async function mergePatients(tx: StoreTransaction, survivorId: string, priorId: string): Promise<string[]> {
+async function mergePatients(
+  tx: StoreTransaction,
+  survivorId: string,
+  priorId: string,
+  message: Hl7Message,
+): Promise<string[]> {
   const prior = await readIfPresent(tx, 'Patient', priorId);
   const survivor = await readIfPresent(tx, 'Patient', survivorId);
-  const written: string[] = [];
-  if (prior) {
-    await tx.update({
-      ...prior,
-      active: false,
-      link: [{ other: { reference: `Patient/${survivorId}` }, type: 'replaced-by' }],
-    } as Resource);
-    written.push(`Patient/${priorId}`);
-  }
-  if (survivor) {
-    const links = ((survivor as { link?: unknown[] }).link ?? []).filter(
-      (l) => (l as { other?: { reference?: string } }).other?.reference !== `Patient/${priorId}`,
-    );
-    await tx.update({
+  if (!prior || !survivor || priorId === survivorId) return [];
+  const moved = await repoint(tx, priorId, survivorId);
+  await tx.upsertMany([
+    { ...prior, active: false, link: [{ other: { reference: `Patient/${survivorId}` }, type: 'replaced-by' }] },
+    {
       ...survivor,
-      link: [...links, { other: { reference: `Patient/${priorId}` }, type: 'replaces' }],
-    } as Resource);
-    written.push(`Patient/${survivorId}`);
-  }
-  return written;
+      link: [
+        ...(((survivor as { link?: { other?: { reference?: string } }[] }).link ?? []).filter(
+          (l) => l.other?.reference !== `Patient/${priorId}`,
+        ) as object[]),
+        { other: { reference: `Patient/${priorId}` }, type: 'replaces' },
+      ],
+    },
+  ] as Resource[]);
+  await tx.q.query(
+    `INSERT INTO feed_merge (sender, control_id, prior_patient_id, surviving_patient_id, merged_at, moved)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+    [message.sendingFacility, message.controlId, priorId, survivorId, tx.now(), JSON.stringify(moved)],
+  );
+  return [`Patient/${priorId}`, `Patient/${survivorId}`, ...moved];
+}
+
+/** Re-points every current resource of `fromId`'s compartment at `toId`; returns their references. */
+async function repoint(tx: StoreTransaction, fromId: string, toId: string, only?: readonly string[]) {
+  await tx.flush();
+  // Provenance stays: it records what an earlier message did to the prior Patient, which remains true.
+  const rows = await tx.q.query<{ resource_type: string; id: string }>(
+    `SELECT resource_type, id FROM patient_resource
+      WHERE patient_key = $1 AND resource_type NOT IN ('Patient', 'Provenance') AND NOT deleted`,
+    [fromId],
+  );
+  const keys = rows
+    .filter((r) => !only || only.includes(`${r.resource_type}/${r.id}`))
+    .map((r) => ({ resourceType: r.resource_type, id: r.id }));
+  const current = await tx.readManyForUpdate(keys);
+  const from = JSON.stringify(`Patient/${fromId}`);
+  const to = JSON.stringify(`Patient/${toId}`);
+  const changed = [...current.values()].map((r) => JSON.parse(JSON.stringify(r).split(from).join(to)) as Resource);
+  await tx.upsertMany(changed);
+  return [...current.keys()];
+}
+
+/**
+ * Reverses a merge: what it moved goes back to the prior Patient, which is active again, and both Patients lose
+ * the links the merge gave them. Resources written to the survivor after the merge stay with it.
+ */
+export async function unmergePatients(store: FhirStore, sender: string, controlId: string): Promise<string[]> {
+  return store.transaction(async (tx) => {
+    const rows = await tx.q.query<{ prior_patient_id: string; surviving_patient_id: string; moved: string[] | string }>(
+      `SELECT prior_patient_id, surviving_patient_id, moved FROM feed_merge
+        WHERE sender = $1 AND control_id = $2 AND unmerged_at IS NULL FOR UPDATE`,
+      [sender, controlId],
+    );
+    const merge = rows[0];
+    if (!merge) return [];
+    const moved = typeof merge.moved === 'string' ? (JSON.parse(merge.moved) as string[]) : merge.moved;
+    const priorId = merge.prior_patient_id;
+    const survivorId = merge.surviving_patient_id;
+    const back = await repoint(tx, survivorId, priorId, moved);
+    const patients = await tx.readManyForUpdate([
+      { resourceType: 'Patient', id: priorId },
+      { resourceType: 'Patient', id: survivorId },
+    ]);
+    const unlink = (p: Resource | undefined, other: string): Resource | undefined =>
+      p &&
+      ({
+        ...p,
+        ...(p.id === priorId ? { active: true } : {}),
+        link: ((p as { link?: { other?: { reference?: string } }[] }).link ?? []).filter(
+          (l) => l.other?.reference !== `Patient/${other}`,
+        ),
+      } as Resource);
+    await tx.upsertMany(
+      [
+        unlink(patients.get(`Patient/${priorId}`), survivorId),
+        unlink(patients.get(`Patient/${survivorId}`), priorId),
+      ].filter((p): p is Resource => p !== undefined),
+    );
+    await tx.q.query('UPDATE feed_merge SET unmerged_at = $3 WHERE sender = $1 AND control_id = $2', [
+      sender,
+      controlId,
+      tx.now(),
+    ]);
+    return back;
+  });
 }
 
 function provenanceOf(message: Hl7Message, targets: string[], recorded: string) {
