@@ -1,17 +1,10 @@
+import { nhsNumberCheckDigit } from '@joinedup/fhir';
 import { createRng } from '../random.ts';
 
 // domain.md 1.1: 999 000 0000 - 999 999 9999 is the never-issued test range, so the six digits after `999`
 // are free; the tenth digit is the Modulus 11 check digit.
 const RANGE_PREFIX = 999;
 const FREE_DIGITS = 1_000_000;
-
-/** Modulus 11 check digit of nine digits (domain.md 1.1), or 10 when no valid number has them. */
-function checkDigit(digits: readonly number[]): number {
-  let sum = 0;
-  for (let i = 0; i < 9; i++) sum += digits[i]! * (10 - i);
-  const check = 11 - (sum % 11);
-  return check === 11 ? 0 : check;
-}
 
 /** Check digit for `999` followed by `suffix` (0..999999) as six digits. */
 function checkDigitOfSuffix(suffix: number): number {
@@ -21,21 +14,10 @@ function checkDigitOfSuffix(suffix: number): number {
     digits[i] = rest % 10;
     rest = Math.floor(rest / 10);
   }
-  return checkDigit(digits);
+  return nhsNumberCheckDigit(digits);
 }
 
-/** domain.md 1.1: 10 digits (spaces and hyphens allowed between them), Modulus 11 check digit, 10 = invalid. */
-export function isValidNhsNumber(input: string): boolean {
-  const digits: number[] = [];
-  for (let i = 0; i < input.length; i++) {
-    const c = input.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits.push(c - 48);
-    else if (c !== 32 && c !== 45) return false;
-  }
-  if (digits.length !== 10) return false;
-  const check = checkDigit(digits);
-  return check !== 10 && check === digits[9];
-}
+export { isValidNhsNumber } from '@joinedup/fhir';
 
 /** The valid suffixes in the order of one seed's shuffle, built once per seed (about 909,000 numbers). */
 const shuffles = new Map<string, Int32Array>();

@@ -129,14 +129,15 @@ export function createHl7FeedService(deps: Hl7FeedDeps) {
           );
           return first[0]!.ack;
         }
-        const written = await applyOperations(tx, mapped.operations, mapped.eventTime, message);
+        const { written, toWrite } = await applyOperations(tx, mapped.operations, mapped.eventTime, message);
         if (written.length === 0) {
           await tx.q.query(`UPDATE feed_message SET outcome = 'stale' WHERE sender = $1 AND control_id = $2`, [
             message.sendingFacility,
             message.controlId,
           ]);
         } else {
-          await tx.update(provenanceOf(message, written, tx.now()) as Resource);
+          // The changes and their Provenance in one write.
+          await tx.upsertMany([...toWrite, provenanceOf(message, written, tx.now()) as Resource]);
         }
         return accepted;
       });
@@ -149,7 +150,8 @@ export function createHl7FeedService(deps: Hl7FeedDeps) {
  * the event time the message carries, than the one that set what is stored is skipped, so that an update
  * arriving late does not overwrite a newer one (reliability matrix row 11). Everything the message touches is
  * locked and read in one go and written in one go, so a message costs a handful of statements however many
- * results it carries. Returns what to write besides the Provenance, and the references written.
+ * results it carries. Returns the references written and, for the caller to write with the Provenance, the
+ * resources (a merge writes its own).
  */
 async function applyOperations(
   tx: StoreTransaction,
@@ -171,7 +173,7 @@ async function applyOperations(
         written.push(`${key.resourceType}/${key.id}`);
       }
     }
-    return written;
+    return { written, toWrite: [] as Resource[] };
   }
   const keys = new Map<string, { resourceType: string; id: string }>();
   for (const op of operations)
@@ -186,9 +188,8 @@ async function applyOperations(
     current.set(key, change.resource);
     changed.set(key, change.resource);
   }
-  if (changed.size > 0) await tx.upsertMany([...changed.values()]);
   written.push(...changed.keys());
-  return written;
+  return { written, toWrite: [...changed.values()] };
 }
 
 function keyOf(op: Exclude<FeedOperation, { kind: 'merge' }>) {

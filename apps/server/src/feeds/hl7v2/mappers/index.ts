@@ -17,4 +17,4 @@ export type {
 } from './feed-operation.ts';
 export { SOURCE_EVENT_TIME_URL } from './code-systems.ts';
 /** Modulus 11 (domain.md 1.1). */
-export { isValidNhsNumber, normaliseNhsNumber } from './nhs-number.ts';
+export { isValidNhsNumber, normaliseNhsNumber } from '@joinedup/fhir';

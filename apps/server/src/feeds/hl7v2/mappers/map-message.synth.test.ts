@@ -11,7 +11,7 @@ import { parseHl7, type Hl7Message } from '../hl7-message.ts';
 import { applyFeedOperation } from './apply-operation.ts';
 import type { MapResult } from './feed-operation.ts';
 import { mapHl7Message } from './map-message.ts';
-import { isValidNhsNumber } from './nhs-number.ts';
+import { isValidNhsNumber } from '@joinedup/fhir';
 
 const PATIENTS = Number(process.env.SYNTH_PATIENTS ?? 300);
 const options = { patients: PATIENTS, seed: 'joinedup', asOf: DEFAULT_AS_OF };

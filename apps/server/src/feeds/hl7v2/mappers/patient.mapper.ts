@@ -15,7 +15,7 @@ import { dateAt, dateTimeAt } from './hl7-times.ts';
 import { requiredField } from './map-error.ts';
 import type { MapScope } from './map-scope.ts';
 import { sourceEventTime } from './map-scope.ts';
-import { isValidNhsNumber, normaliseNhsNumber } from './nhs-number.ts';
+import { isValidNhsNumber, normaliseNhsNumber } from '@joinedup/fhir';
 import { patientResourceId } from './resource-ids.ts';
 
 /** A source's patient: the MRN that names it and the Patient id that follows from it. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isLoincCode, isSnomedConceptId } from './hl7-datatypes.ts';
-import { isValidNhsNumber, normaliseNhsNumber } from './nhs-number.ts';
+import { isValidNhsNumber, normaliseNhsNumber } from '@joinedup/fhir';
 import { patientResourceId, sourceResourceId, toResourceId } from './resource-ids.ts';
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;

@@ -1,0 +1,101 @@
+/**
+ * Given names that the same person is recorded under: an English name and its common short forms, and common
+ * transliterations. Small on purpose: each group is a name a clerk would accept as the same person's without
+ * asking. A name may sit in several groups (Alex: Alexander or Alexandra; Chris: Christopher or Christine).
+ */
+const GROUPS: readonly string[] = [
+  'ALEXANDER ALEX ALEC ALISTAIR SANDY XANDER',
+  'ALEXANDRA ALEX ALEXA SANDRA SANDY LEXI',
+  'ALFRED ALF ALFIE FRED FREDDIE',
+  'ANDREW ANDY DREW',
+  'ANTHONY TONY ANTON',
+  'ARCHIBALD ARCHIE',
+  'BARBARA BABS BARB',
+  'BENJAMIN BEN BENNY BENJI',
+  'CATHERINE KATHERINE KATHRYN CATHY KATHY KATE KATIE KAT KITTY CATH',
+  'CHARLES CHARLIE CHAS CHUCK',
+  'CHARLOTTE CHARLIE LOTTIE',
+  'CHRISTOPHER CHRIS KIT TOPHER',
+  'CHRISTINE CHRISTINA CHRIS TINA CHRISSIE',
+  'DANIEL DAN DANNY',
+  'DAVID DAVE DAVY',
+  'DEBORAH DEBRA DEBBIE DEB',
+  'DONALD DON DONNIE',
+  'DOUGLAS DOUG',
+  'EDWARD ED EDDIE TED TEDDY NED',
+  'ELEANOR ELLIE NELL NELLIE ELLA',
+  'ELIZABETH ELISABETH LIZ LIZZIE BETH BETTY BETSY ELIZA LIBBY BESS',
+  'EMILY EMMY MILLY',
+  'FRANCES FRAN FRANNIE',
+  'FRANCIS FRANK FRANKIE',
+  'FREDERICK FRED FREDDIE FREDDY',
+  'GEOFFREY JEFFREY GEOFF JEFF',
+  'GERALD GERRY JERRY',
+  'GILLIAN GILL JILL',
+  'GREGORY GREG',
+  'HENRY HARRY HAL HANK',
+  'HAROLD HARRY HAL',
+  'ISABELLA ISABEL ISOBEL BELLA IZZY',
+  'JACQUELINE JACKIE',
+  'JAMES JIM JIMMY JAMIE',
+  'JANET JAN',
+  'JENNIFER JENNY JEN',
+  'JOHN JACK JOHNNY JON',
+  'JONATHAN JON JONNY',
+  'JOSEPH JOE JOEY',
+  'JOSEPHINE JO JOSIE',
+  'JOANNE JOANNA JO',
+  'KENNETH KEN KENNY',
+  'LAWRENCE LAURENCE LARRY LAURIE',
+  'LEONARD LEN LENNY LEO',
+  'LESLIE LESLEY LES',
+  'MARGARET MAGGIE MEG PEGGY MADGE MARGIE GRETA',
+  'MATTHEW MATT MATTY',
+  'MICHAEL MIKE MICK MICKY MITCH',
+  'MOHAMMED MOHAMMAD MOHAMED MUHAMMAD MUHAMMED MOHAMMAD MOHAMAD MOHD MD',
+  'NATHANIEL NATHAN NAT NATE',
+  'NATALIE NATASHA NAT TASHA',
+  'NICHOLAS NICK NICKY',
+  'NICOLA NICOLE NICKY NIKKI',
+  'OLIVER OLLIE OLLY',
+  'PATRICIA PAT PATSY TRICIA TRISH',
+  'PATRICK PAT PADDY',
+  'PETER PETE',
+  'PHILIP PHILLIP PHIL PIP',
+  'RAYMOND RAY',
+  'REBECCA BECKY BECCA',
+  'REGINALD REG REGGIE',
+  'RICHARD RICK RICKY RICH RICHIE DICK',
+  'ROBERT ROB ROBBIE BOB BOBBY BERT',
+  'RONALD RON RONNIE',
+  'SAMANTHA SAM SAMMY',
+  'SAMUEL SAM SAMMY',
+  'SOPHIA SOPHIE',
+  'STEPHEN STEVEN STEVE STEVIE',
+  'SUSAN SUE SUSIE SUZANNE',
+  'TERENCE TERRY',
+  'THEODORE THEO TED',
+  'THOMAS TOM TOMMY',
+  'TIMOTHY TIM TIMMY',
+  'VALERIE VAL',
+  'VICTORIA VICKY VICKI TORI',
+  'WILLIAM WILL BILL BILLY LIAM WILLIE',
+  'ZACHARY ZAK ZACK ZAC',
+];
+
+const GROUPS_BY_NAME: ReadonlyMap<string, readonly number[]> = (() => {
+  const map = new Map<string, number[]>();
+  GROUPS.forEach((group, id) => {
+    for (const name of group.split(' ')) {
+      const ids = map.get(name) ?? [];
+      if (!ids.includes(id)) ids.push(id);
+      map.set(name, ids);
+    }
+  });
+  return map;
+})();
+
+/** The nickname groups of a normalised given name (empty when it is in none). */
+export function nicknameGroups(given: string): readonly number[] {
+  return GROUPS_BY_NAME.get(given) ?? [];
+}
