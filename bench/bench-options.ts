@@ -22,6 +22,9 @@ export interface BenchOptions {
   ingestConcurrency: number;
   /** People in the synthetic region of the bulk import figure. */
   importPeople: number;
+  /** People whose hospital results make the HL7 v2 figure, and the MLLP connections sending them. */
+  hl7People: number;
+  hl7Connections: number;
   readConcurrency: number;
   outDir: string;
 }
@@ -58,6 +61,8 @@ export function readBenchOptions(env: NodeJS.ProcessEnv = process.env, root = pr
     everythingResources: 1_000,
     ingestConcurrency: 4,
     importPeople: quick ? 100 : 1_000,
+    hl7People: quick ? 100 : 400,
+    hl7Connections: 8,
     readConcurrency: 8,
     outDir: path.resolve(root, env.BENCH_OUT || '.bench/results'),
   };

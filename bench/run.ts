@@ -18,6 +18,7 @@ import { measureEverything, measureSearch, SEARCH_CASES, type SearchResult } fro
 import { oneLine, SqlTrace, type StatementStats } from './sql-trace.ts';
 import { readSyntheaBundles, type SyntheaBundle } from './synthea.ts';
 import { benchImport } from './import.ts';
+import { benchHl7 } from './hl7.ts';
 
 const ms = (l: Latency) => `p50 ${formatNumber(l.p50, 'ms')} · p95 ${formatNumber(l.p95, 'ms')} ms`;
 const ms3 = (l: Latency) =>
@@ -154,6 +155,28 @@ async function benchEngine(
       target: { value: name === 'postgres' ? 10_000 : 3_000, better: 'higher' as const },
       chart: true,
       ...(imported.exitCode !== 0 ? { error: 'the import rejected lines' } : {}),
+    });
+
+    // 1c. HL7 v2 ORU^R01 over MLLP, each ACK only after commit, beside a commit per message on a bare table.
+    say(`hl7 v2: ORU^R01 of a synthetic region over MLLP, ${options.hl7Connections} connections`);
+    const hl7 = await benchHl7(engine, server, options.hl7People, options.hl7Connections);
+    figures.push({
+      key: 'hl7',
+      group: 'Ingest',
+      label: `HL7 v2 ORU^R01 over MLLP, ACK after commit, ${options.hl7Connections} connections`,
+      unit: 'req/s',
+      value: hl7.latency.perSecond,
+      text: `${perSecond(hl7.latency.perSecond, 'messages/s')}, ACK p50 ${hl7.latency.p50.toFixed(1)} · p99 ${hl7.latency.p99.toFixed(1)} ms (${formatInt(hl7.messages)} messages)`,
+      reference: {
+        label: 'one INSERT + COMMIT per message on a bare table, as many at once',
+        value: hl7.reference.perSecond,
+        text: `${perSecond(hl7.reference.perSecond, 'commits/s')}, p99 ${hl7.reference.p99.toFixed(1)} ms`,
+      },
+      ...(name === 'postgres' ? { target: { value: 1_000, better: 'higher' as const } } : {}),
+      chart: true,
+      ...(hl7.accepted !== hl7.messages
+        ? { error: `${hl7.messages - hl7.accepted} messages not acknowledged AA` }
+        : {}),
     });
 
     // The synthetic population, through the store's bulk path, and the patient with ~1,000 resources.
