@@ -469,16 +469,16 @@ async function writeScope(q: Queryable, scope: Scope, writes: PendingWrite[]) {
       existing.map((w) => w.version.resourceType),
       existing.map((w) => w.version.id),
     ];
-    for (const table of Object.keys(INDEX_COLUMNS) as IndexTable[]) {
-      await q.query(
-        `DELETE FROM ${t[table]} x USING unnest($1::text[], $2::text[], $3::text[]) AS u(patient_key, resource_type, id)
-          WHERE x.patient_key = u.patient_key AND x.resource_type = u.resource_type AND x.id = u.id`,
-        keys,
-      );
-    }
+    // One statement removes them all (a data-modifying CTE per table): a round trip per table made updates slow.
+    const tables = [...(Object.keys(INDEX_COLUMNS) as IndexTable[]).map((table) => t[table]), t.resource];
+    const deletes = tables.map(
+      (table, i) => `d${i} AS (DELETE FROM ${table} x USING u
+        WHERE x.patient_key = u.patient_key AND x.resource_type = u.resource_type AND x.id = u.id)`,
+    );
     await q.query(
-      `DELETE FROM ${t.resource} x USING unnest($1::text[], $2::text[], $3::text[]) AS u(patient_key, resource_type, id)
-        WHERE x.patient_key = u.patient_key AND x.resource_type = u.resource_type AND x.id = u.id`,
+      `WITH u AS MATERIALIZED (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS u(patient_key, resource_type, id)),
+       ${deletes.join(',\n       ')}
+       SELECT 1`,
       keys,
     );
   }
