@@ -14,6 +14,7 @@ import { registerFhirRoutes } from './fhir/api/fhir.routes.ts';
 import { createFhirContext, type FhirContext } from './fhir/api/interactions.ts';
 import { registerBulkRoutes } from './feeds/bulk/bulk.routes.ts';
 import { hl7v2Migrations } from './feeds/hl7v2/hl7v2.migrations.ts';
+import { createIdentityService, identityMigrations } from './identity/index.ts';
 import { registerHl7Routes } from './feeds/hl7v2/hl7v2.routes.ts';
 import { createHl7FeedService } from './feeds/hl7v2/hl7v2.service.ts';
 
@@ -26,7 +27,7 @@ export interface App {
 }
 
 /** Every migration of every module, in order. */
-export const migrations = [...fhirStoreMigrations, ...hl7v2Migrations];
+export const migrations = [...fhirStoreMigrations, ...hl7v2Migrations, ...identityMigrations];
 
 /** Wires the modules together on an open database: the composition root shared by main.ts and the tests. */
 export async function buildApp(config: Config, db: Db, options: { clock?: Clock; log?: Logger } = {}): Promise<App> {
@@ -39,8 +40,10 @@ export async function buildApp(config: Config, db: Db, options: { clock?: Clock;
   registerFhirRoutes(http, fhir);
   registerBulkRoutes(http, store);
   const clock = options.clock ?? systemClock;
+  const identity = createIdentityService({ store });
   const hl7 = createHl7FeedService({
     store,
+    identity,
     clock,
     log,
     sources: config.hl7Sources,

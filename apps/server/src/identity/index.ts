@@ -61,3 +61,11 @@ export {
 export { deduplicate, type Deduplication, type DeduplicateOptions, type ScoredLink } from './deduplicate.ts';
 /** Double Metaphone, the phonetic code of the blocking keys (same codes as PostgreSQL's dmetaphone). */
 export { doubleMetaphone, type PhoneticCode } from './double-metaphone.ts';
+/** The index's storage and linking: source Patients to a Person, the review queue, the audit of every change. */
+export {
+  createIdentityService,
+  type IdentityService,
+  type IdentityServiceOptions,
+  type LinkResult,
+} from './identity.service.ts';
+export { identityMigrations } from './identity.migrations.ts';

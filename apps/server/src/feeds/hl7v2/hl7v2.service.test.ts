@@ -59,6 +59,9 @@ test('a feed is applied: AA with MSA-2 = MSH-10, and the record holds what the m
   assert.equal(reports.json.total, sent);
   const provenance = await app.request('GET', `/fhir/Provenance?patient=${patientId}&_summary=count`);
   assert.ok(provenance.json.total > 0, 'each message leaves a Provenance');
+  // The master patient index linked the source Patient to a person in the same transaction.
+  const person = await app.request('GET', `/fhir/Person?link=Patient/${patientId}`);
+  assert.equal(person.json.entry?.length, 1, 'one Person links the source Patient');
 });
 
 test('the same message again gets the same ACK and changes nothing', async () => {

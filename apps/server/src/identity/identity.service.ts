@@ -1,0 +1,466 @@
+import { conflict, invalid, notFound } from '@joinedup/fhir';
+import type { HumanName, Patient, Person, Resource } from '@joinedup/fhir';
+import { NHS_NUMBER_SYSTEM } from '@joinedup/fhir';
+import type { FhirStore, StoreTransaction } from '../fhir/store/store.ts';
+import type { Queryable } from '../platform/db.ts';
+import { blockingKeys } from './blocking.ts';
+import { fromFhirPatient, type MatchRecord } from './demographics.ts';
+import {
+  decideLink,
+  DEFAULT_THRESHOLDS,
+  type IndexedCandidate,
+  type MatchOutcome,
+  type MatchThresholds,
+} from './match.ts';
+import { DEFAULT_WEIGHTS, type MatchWeights } from './weights.ts';
+import {
+  decideReviewRow,
+  eventsOf,
+  findCandidates,
+  insertEvents,
+  listOpenReviews,
+  lockBlockingKeys,
+  lockPersons,
+  openReviewRows,
+  readRecord,
+  readReview,
+  recordsOfPersons,
+  rejectedPersonsOf,
+  replaceBlockingKeys,
+  setPerson,
+  supersedeReviews,
+  upsertRecord,
+  verifiedNhsNumbersOf,
+  type IndexedRecord,
+  type LinkMethod,
+  type MpiEvent,
+  type ReviewRow,
+  type StoredEvent,
+} from './identity.store.ts';
+
+export interface LinkResult {
+  personId: string;
+  outcome: MatchOutcome;
+  method: LinkMethod;
+}
+
+export interface IdentityServiceOptions {
+  store: FhirStore;
+  weights?: MatchWeights;
+  thresholds?: MatchThresholds;
+}
+
+const MAX_REVIEW_PAGE = 1000;
+const MAX_USER_LENGTH = 200;
+
+/** The master patient index: links source Patients to Persons, keeps the review queue and the audit (ADR 6). */
+export function createIdentityService(options: IdentityServiceOptions) {
+  const { store } = options;
+  const weights = options.weights ?? DEFAULT_WEIGHTS;
+  const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
+
+  async function linkPatient(tx: StoreTransaction, patient: Patient, source: string): Promise<LinkResult> {
+    const patientId = patient.id;
+    if (patientId === undefined || patientId === '') {
+      throw invalid('A Patient must have an id to be indexed', { expression: 'Patient.id' });
+    }
+    const q = tx.q;
+    const record: MatchRecord = { ...fromFhirPatient(patient, source), id: patientId };
+    const keys = blockingKeys(record);
+    await lockBlockingKeys(q, [...keys, `patient:${patientId}`]);
+    const current = await readRecord(q, patientId);
+    if (current && current.source === source && canonicalJson(current.record) === canonicalJson(record)) {
+      // Relinking an unchanged record is a no-op: no new versions, no events.
+      return { personId: current.personId, outcome: await outcomeOf(q, current), method: current.method };
+    }
+    const now = tx.now();
+    await replaceBlockingKeys(q, patientId, keys);
+
+    if (current?.method === 'manual') {
+      // A user's decision stands when the source updates its demographics: re-matching could undo it silently.
+      await lockPersons(q, [current.personId]);
+      await upsertRecord(q, { ...current, source, record }, now);
+      await writePersons(tx, [current.personId]);
+      return { personId: current.personId, outcome: 'MATCH', method: 'manual' };
+    }
+
+    const rejected = await rejectedPersonsOf(q, patientId);
+    const found = (await findCandidates(q, keys, patientId)).filter((c) => !rejected.has(c.personId));
+    const candidatePersons = [...new Set(found.map((c) => c.personId))];
+    await lockPersons(q, [...candidatePersons, ...(current ? [current.personId] : [])]);
+    const verified = await verifiedNhsNumbersOf(q, candidatePersons);
+    const indexed: IndexedCandidate[] = found.map((c) => {
+      const nhs = verified.get(c.personId);
+      return nhs === undefined
+        ? { personId: c.personId, record: c.record }
+        : { personId: c.personId, record: c.record, personVerifiedNhsNumber: nhs };
+    });
+    // IndexedCandidate.personVerifiedNhsNumber: a person holding another verified number is never linked.
+    const decision = decideLink(record, indexed, weights, thresholds);
+
+    let personId: string;
+    let method: LinkMethod;
+    let score: number | null = null;
+    if (decision.outcome === 'MATCH' && decision.personId !== undefined) {
+      const best = decision.candidates.find((c) => c.personId === decision.personId);
+      personId = decision.personId;
+      method = best?.score.rule === 'verified-nhs-number-equal' ? 'nhs-verified' : 'match';
+      score = best ? best.score.total : null;
+    } else {
+      method = 'new';
+      const alone = current ? (await recordsOfPersons(q, [current.personId])).length === 1 : false;
+      personId = current && alone ? current.personId : `person-${tx.newId()}`;
+    }
+
+    const events: MpiEvent[] = [];
+    const previous = current?.personId;
+    if (previous !== personId) {
+      if (previous !== undefined) {
+        events.push({
+          action: 'unlink',
+          patientId,
+          personId: previous,
+          detail: { method: current!.method, score: current!.score, reason: 'demographics-changed' },
+        });
+      }
+      events.push({
+        action: method === 'new' ? 'new-person' : 'link',
+        patientId,
+        personId,
+        previousPersonId: previous ?? null,
+        detail: { method, score },
+      });
+    }
+    await upsertRecord(q, { patientId, source, personId, record, method, score }, now);
+
+    const reviewCandidates =
+      decision.outcome === 'POSSIBLE_MATCH'
+        ? decision.candidates
+            .filter((c) => c.personId !== personId)
+            .map((c) => ({
+              personId: c.personId,
+              score: c.score.total,
+              reasons: {
+                recordId: c.recordId,
+                ...(c.score.rule ? { rule: c.score.rule } : {}),
+                ...(decision.reason ? { reason: decision.reason } : {}),
+                fields: c.score.fields.map((f) => ({ field: f.field, level: f.level, weight: f.weight })),
+              },
+            }))
+        : [];
+    await supersedeReviews(
+      q,
+      patientId,
+      reviewCandidates.map((c) => c.personId),
+      now,
+    );
+    const opened = await openReviewRows(q, patientId, reviewCandidates, now);
+    for (const candidate of opened) {
+      const c = reviewCandidates.find((r) => r.personId === candidate);
+      events.push({ action: 'review-open', patientId, personId: candidate, detail: { score: c?.score ?? null } });
+    }
+    await insertEvents(q, events, now);
+    await writePersons(tx, previous !== undefined && previous !== personId ? [personId, previous] : [personId]);
+    return { personId, outcome: decision.outcome, method };
+  }
+
+  async function link(patientId: string, personId: string, user: string): Promise<LinkResult> {
+    checkUser(user);
+    return store.transaction(async (tx) => {
+      const now = tx.now();
+      const result = await moveRecord(tx, patientId, personId, user, now, 'link');
+      return result;
+    });
+  }
+
+  // Moves a record onto an existing person by a user's decision. Restores the method it had when the same
+  // person is the one it was last unlinked from (an unlink undone), otherwise a manual link (level2).
+  async function moveRecord(
+    tx: StoreTransaction,
+    patientId: string,
+    personId: string,
+    user: string,
+    now: string,
+    action: 'link' | 'review-link',
+  ): Promise<LinkResult> {
+    const q = tx.q;
+    const current = await requireRecord(q, patientId);
+    await lockPersons(q, [current.personId, personId]);
+    const members = await recordsOfPersons(q, [personId]);
+    if (members.length === 0) throw notFound(`Person/${personId} links no record`, { code: 'identity.person-unknown' });
+    if (current.personId === personId) return { personId, outcome: 'MATCH', method: current.method };
+    const verified = await verifiedNhsNumbersOf(q, [personId, current.personId]);
+    const mine = verified.get(current.personId);
+    const theirs = verified.get(personId);
+    if (mine !== undefined && theirs !== undefined && mine !== theirs) {
+      // Issue 4, domain.md 2.2 rule 3: one person never holds two verified NHS numbers; the source must correct
+      // its number (a PDS tracing error) rather than the index hiding it.
+      throw conflict('The record and the person hold different verified NHS numbers', {
+        code: 'identity.verified-nhs-numbers-differ',
+      });
+    }
+    const restored = action === 'link' ? await restoredMethod(q, patientId, personId) : undefined;
+    const method: LinkMethod = restored?.method ?? 'manual';
+    const score = restored?.score ?? null;
+    await setPerson(q, patientId, personId, method, score, now);
+    const events: MpiEvent[] = [
+      { action, patientId, personId, previousPersonId: current.personId, byUser: user, detail: { method, score } },
+    ];
+    await insertEvents(q, events, now);
+    await writePersons(tx, [personId, current.personId]);
+    return { personId, outcome: 'MATCH', method };
+  }
+
+  async function unlink(patientId: string, user: string): Promise<LinkResult> {
+    checkUser(user);
+    return store.transaction(async (tx) => {
+      const q = tx.q;
+      const now = tx.now();
+      const current = await requireRecord(q, patientId);
+      await lockPersons(q, [current.personId]);
+      const members = await recordsOfPersons(q, [current.personId]);
+      // Already a person of its own: nothing to undo.
+      if (members.length <= 1) return { personId: current.personId, outcome: 'NO_MATCH', method: current.method };
+      const personId = `person-${tx.newId()}`;
+      // Manual: a feed update must not re-link what a user separated.
+      await setPerson(q, patientId, personId, 'manual', null, now);
+      await insertEvents(
+        q,
+        [
+          {
+            action: 'unlink',
+            patientId,
+            personId: current.personId,
+            byUser: user,
+            detail: { method: current.method, score: current.score },
+          },
+          {
+            action: 'new-person',
+            patientId,
+            personId,
+            previousPersonId: current.personId,
+            byUser: user,
+            detail: { method: 'manual' },
+          },
+        ],
+        now,
+      );
+      await writePersons(tx, [current.personId, personId]);
+      return { personId, outcome: 'NO_MATCH', method: 'manual' };
+    });
+  }
+
+  async function decideReview(
+    patientId: string,
+    candidatePersonId: string,
+    decision: 'link' | 'reject',
+    user: string,
+  ): Promise<LinkResult> {
+    checkUser(user);
+    if (decision !== 'link' && decision !== 'reject') {
+      throw invalid(`A review is decided by link or reject, not ${String(decision)}`);
+    }
+    return store.transaction(async (tx) => {
+      const q = tx.q;
+      const now = tx.now();
+      const review = await readReview(q, patientId, candidatePersonId);
+      if (!review) throw notFound('No such review', { code: 'identity.review-unknown' });
+      if (review.status !== 'open') {
+        throw conflict(`The review is already ${review.status}`, { code: 'identity.review-closed' });
+      }
+      if (decision === 'reject') {
+        await decideReviewRow(q, patientId, candidatePersonId, 'rejected', user, now);
+        await insertEvents(
+          q,
+          [
+            {
+              action: 'review-reject',
+              patientId,
+              personId: candidatePersonId,
+              byUser: user,
+              detail: { score: review.score },
+            },
+          ],
+          now,
+        );
+        const current = await requireRecord(q, patientId);
+        return { personId: current.personId, outcome: 'NO_MATCH', method: current.method };
+      }
+      const result = await moveRecord(tx, patientId, candidatePersonId, user, now, 'review-link');
+      await decideReviewRow(q, patientId, candidatePersonId, 'linked', user, now);
+      await supersedeReviews(q, patientId, [], now);
+      return result;
+    });
+  }
+
+  async function personOf(patientId: string): Promise<string | undefined> {
+    const rows = await store.db.query<{ person_id: string }>('SELECT person_id FROM mpi_record WHERE patient_id = $1', [
+      patientId,
+    ]);
+    return rows[0]?.person_id;
+  }
+
+  async function patientsOf(personId: string): Promise<{ patientId: string; source: string; method: LinkMethod }[]> {
+    const rows = await store.db.query<{ patient_id: string; source: string; method: LinkMethod }>(
+      'SELECT patient_id, source, method FROM mpi_record WHERE person_id = $1 ORDER BY patient_id',
+      [personId],
+    );
+    return rows.map((r) => ({ patientId: r.patient_id, source: r.source, method: r.method }));
+  }
+
+  async function openReviews(limit = 100): Promise<ReviewRow[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_REVIEW_PAGE) {
+      throw invalid(`limit must be an integer from 1 to ${MAX_REVIEW_PAGE}`);
+    }
+    return listOpenReviews(store.db, limit);
+  }
+
+  /** The audit of one record, oldest first. */
+  function history(patientId: string): Promise<StoredEvent[]> {
+    return eventsOf(store.db, patientId);
+  }
+
+  // FHIR Person from the link table: one link per record, assurance by how it was linked (ADR 6), name, sex and
+  // birth date from the best record. Written only when its content changed, so that no version is empty.
+  async function writePersons(tx: StoreTransaction, personIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(personIds)];
+    const records = await recordsOfPersons(tx.q, ids);
+    const existing = await tx.readManyForUpdate(ids.map((id) => ({ resourceType: 'Person', id })));
+    const writes: Resource[] = [];
+    for (const id of ids) {
+      const mine = records.filter((r) => r.personId === id);
+      const before = existing.get(`Person/${id}`);
+      if (mine.length === 0 && !before) continue;
+      const person = await buildPerson(tx, id, mine);
+      if (before && canonicalJson(withoutMeta(before)) === canonicalJson(person)) continue;
+      writes.push(person);
+    }
+    if (writes.length > 0) await tx.upsertMany(writes);
+  }
+
+  return { linkPatient, link, unlink, decideReview, personOf, patientsOf, openReviews, history };
+}
+
+export type IdentityService = ReturnType<typeof createIdentityService>;
+
+async function buildPerson(tx: StoreTransaction, id: string, records: readonly IndexedRecord[]): Promise<Person> {
+  if (records.length === 0) return { resourceType: 'Person', id, active: false };
+  const verified = records.find((r) => r.record.nhsNumberVerified && r.record.nhsNumber !== undefined);
+  const verifiedNhs = verified?.record.nhsNumber;
+  const link = records.map((r) => ({
+    target: { reference: `Patient/${r.patientId}` },
+    assurance: assuranceOf(r, verifiedNhs),
+  }));
+  const best = [...records].sort((a, b) => rankRecord(b) - rankRecord(a) || a.patientId.localeCompare(b.patientId))[0]!;
+  const source = await readPatient(tx, best.patientId);
+  const person: Person = { resourceType: 'Person', id, active: true };
+  if (verifiedNhs !== undefined) person.identifier = [{ system: NHS_NUMBER_SYSTEM, value: verifiedNhs }];
+  const name = source?.name?.find((n) => n.use !== 'old' && n.use !== 'maiden') ?? source?.name?.[0];
+  if (name) person.name = [pickName(name)];
+  const gender = source?.gender ?? best.record.sex;
+  if (gender !== undefined) person.gender = gender;
+  const birthDate = source?.birthDate ?? best.record.birthDate;
+  if (birthDate !== undefined) person.birthDate = birthDate;
+  person.link = link;
+  return person;
+}
+
+// ADR 6: level4 a verified NHS number, level3 an automatic match, level2 a person's decision.
+function assuranceOf(r: IndexedRecord, personVerifiedNhs: string | undefined): 'level2' | 'level3' | 'level4' {
+  if (r.method === 'manual') return 'level2';
+  if (r.record.nhsNumberVerified && r.record.nhsNumber !== undefined && r.record.nhsNumber === personVerifiedNhs) {
+    return 'level4';
+  }
+  return 'level3';
+}
+
+// The golden record's demographics: a record with a verified NHS number (traced against PDS) first, then the
+// most complete.
+function rankRecord(r: IndexedRecord): number {
+  const m = r.record;
+  let rank = m.nhsNumberVerified && m.nhsNumber !== undefined ? 100 : 0;
+  if (m.nhsNumber !== undefined) rank += 10;
+  for (const present of [m.family !== '', m.given.length > 0, m.birthDate, m.sex, m.postcode, m.addressLine]) {
+    if (present) rank += 1;
+  }
+  return rank;
+}
+
+function pickName(name: HumanName): HumanName {
+  const out: HumanName = {};
+  if (name.use !== undefined) out.use = name.use;
+  if (name.text !== undefined) out.text = name.text;
+  if (name.family !== undefined) out.family = name.family;
+  if (name.given !== undefined) out.given = name.given;
+  if (name.prefix !== undefined) out.prefix = name.prefix;
+  return out;
+}
+
+async function readPatient(tx: StoreTransaction, id: string): Promise<Patient | undefined> {
+  try {
+    const v = await tx.read('Patient', id);
+    return v.content ? (JSON.parse(v.content) as Patient) : undefined;
+  } catch {
+    // Not stored (an index fed without the store) or deleted: the Person keeps what the index holds.
+    return undefined;
+  }
+}
+
+async function requireRecord(q: Queryable, patientId: string): Promise<IndexedRecord> {
+  const r = await readRecord(q, patientId);
+  if (!r) throw notFound(`Patient/${patientId} is not in the index`, { code: 'identity.patient-unknown' });
+  return r;
+}
+
+// The method a record had before it was unlinked from this person, when the last change to it was that unlink.
+async function restoredMethod(
+  q: Queryable,
+  patientId: string,
+  personId: string,
+): Promise<{ method: LinkMethod; score: number | null } | undefined> {
+  const rows = await q.query<{ action: string; person_id: string | null; detail: unknown }>(
+    `SELECT action, person_id, detail FROM mpi_event
+      WHERE patient_id = $1 AND action IN ('link', 'unlink', 'review-link') ORDER BY id DESC LIMIT 1`,
+    [patientId],
+  );
+  const last = rows[0];
+  if (!last || last.action !== 'unlink' || last.person_id !== personId) return undefined;
+  const detail = (typeof last.detail === 'string' ? JSON.parse(last.detail) : last.detail) as {
+    method?: LinkMethod;
+    score?: number | null;
+  } | null;
+  if (!detail?.method) return undefined;
+  return { method: detail.method, score: detail.score ?? null };
+}
+
+async function outcomeOf(q: Queryable, r: IndexedRecord): Promise<MatchOutcome> {
+  if (r.method !== 'new') return 'MATCH';
+  const rows = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM mpi_review WHERE patient_id = $1 AND status = 'open'`,
+    [r.patientId],
+  );
+  return (rows[0]?.n ?? 0) > 0 ? 'POSSIBLE_MATCH' : 'NO_MATCH';
+}
+
+function checkUser(user: string) {
+  if (typeof user !== 'string' || user.length === 0 || user.length > MAX_USER_LENGTH) {
+    throw invalid('The user deciding must be named (at most 200 characters)');
+  }
+}
+
+function withoutMeta(resource: Resource): Resource {
+  const { meta: _meta, ...rest } = resource;
+  void _meta;
+  return rest;
+}
+
+// jsonb does not keep key order: compare with keys sorted.
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+}
