@@ -9,7 +9,7 @@ import { answerLines, sourceRecordsFor } from './sources/index.ts';
  * The generator's version. Output is byte-identical for the same version, seed, population size and as-of
  * date; any change to what is generated must bump it (docs/adr/0005-synthetic-region.md).
  */
-export const GENERATOR_VERSION = '1.0.0';
+export const GENERATOR_VERSION = '1.1.0';
 
 /** The as-of date when none is given: fixed, so that the same command gives the same output on any day. */
 export const DEFAULT_AS_OF = '2026-11-01';

@@ -183,6 +183,14 @@ function pickReferenceAge(rng: Rng): number {
 
 const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 
+/**
+ * An adult's age kept within [lo, hi] without piling those outside onto the bounds: clamping put 0.5% of the
+ * population on one birth date (exactly 18 years before the as-of date). Those outside are spread over the
+ * three years inside the bound instead.
+ */
+const withinAges = (rng: Rng, x: number, lo: number, hi: number): number =>
+  x < lo ? lo + rng.next() * 3 : x > hi ? hi - rng.next() * 3 : x;
+
 /** Heritages whose women mostly keep their own family name on marriage. */
 const KEEPS_OWN_NAME: ReadonlySet<Heritage> = new Set<Heritage>([
   'chinese',
@@ -246,7 +254,7 @@ export function planHousehold(
     const male = rng.chance(0.97) ? !of.male : of.male;
     // ONS: husbands are on average about two years older than their wives.
     const gap = rng.normal(2, 3);
-    const age = clamp(of.age + (of.male === male ? rng.normal(0, 3) : of.male ? -gap : gap), 18, 100);
+    const age = withinAges(rng, of.age + (of.male === male ? rng.normal(0, 3) : of.male ? -gap : gap), 18, 100);
     let category = of.ethnicCategory;
     let heritage = of.heritage;
     if (rng.chance(0.08)) {
@@ -312,14 +320,14 @@ export function planHousehold(
       person('reference', refAge, rng.chance(0.5), refCategory, refHeritage, -1);
       for (let i = 1; i < size; i++) {
         const category = rng.weighted(ethnicWeights);
-        const age = clamp(refAge + rng.normal(0, 4), 18, 65);
+        const age = withinAges(rng, refAge + rng.normal(0, 4), 18, 65);
         person('sharer', age, rng.chance(0.5), category, pickHeritage(rng, category), -1);
       }
       break;
     }
     case 'parent-and-adult-child': {
       const ref = person('reference', refAge, !rng.chance(0.65), refCategory, refHeritage, -1);
-      const age = Math.max(18, refAge - (20 + rng.next() * 20));
+      const age = withinAges(rng, refAge - (20 + rng.next() * 20), 18, 120);
       person('child', age, rng.chance(0.55), refCategory, refHeritage, 0);
       if (!ref.male) ref.married = rng.chance(0.6);
       break;
