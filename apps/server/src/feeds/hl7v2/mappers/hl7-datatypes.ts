@@ -29,6 +29,7 @@ import {
   v2TableSystem,
 } from './code-systems.ts';
 import { sourceResourceId } from './resource-ids.ts';
+import { isSnomedConceptId } from '@joinedup/fhir';
 
 // Unicode Cc (C0, DEL, C1) but TAB, LF and CR: a hex escape (\X01\) can decode to one of these.
 const CONTROL = /\p{Cc}/gu;
@@ -61,40 +62,7 @@ export function componentText(field: Hl7Field | undefined, component: number, su
 
 // ------------------------------------------------------------------------------------------------ codes
 
-// Verhoeff dihedral group D5 tables: SNOMED CT identifiers end in a Verhoeff check digit (SNOMED CT TIG 6.1.2).
-const VERHOEFF_D = [
-  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-  [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
-  [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
-  [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
-  [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
-  [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
-  [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
-  [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
-  [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
-  [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
-];
-const VERHOEFF_P = [
-  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-  [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
-  [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
-  [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
-  [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
-  [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-  [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
-  [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
-];
-
-/** A SNOMED CT concept id: 6-18 digits, no leading zero, valid Verhoeff check digit. */
-export function isSnomedConceptId(code: string): boolean {
-  if (!/^[1-9][0-9]{5,17}$/.test(code)) return false;
-  let c = 0;
-  for (let i = 0; i < code.length; i++) {
-    const digit = code.charCodeAt(code.length - 1 - i) - 48;
-    c = VERHOEFF_D[c]![VERHOEFF_P[i % 8]![digit]!]!;
-  }
-  return c === 0;
-}
+export { isSnomedConceptId };
 
 /** A LOINC code (number, hyphen, check digit) or LOINC part/answer code (LP/LA/LG prefix). */
 export function isLoincCode(code: string): boolean {
