@@ -8,7 +8,7 @@ import { ackCodeFor, ackErrorFrom, buildAck, type Hl7AckCode, type Hl7AckError, 
 import { decodeHl7Bytes } from './decode.ts';
 import { formatHl7Timestamp } from './hl7-datetime.ts';
 import { parseHl7, type Hl7Message } from './hl7-message.ts';
-import { applyFeedOperation, mapHl7Message, type FeedOperation } from './mappers/index.ts';
+import { applyFeedOperation, mapHl7Message, toResourceId, type FeedOperation } from './mappers/index.ts';
 
 /** A sending facility allowed to feed us, and how it proves who it is. */
 export interface Hl7Source {
@@ -329,7 +329,7 @@ export async function unmergePatients(store: FhirStore, sender: string, controlI
 function provenanceOf(message: Hl7Message, targets: string[], recorded: string) {
   return {
     resourceType: 'Provenance',
-    id: `hl7-${message.sendingFacility}-${message.controlId}`.replace(/[^A-Za-z0-9\-.]/g, '-').slice(0, 64),
+    id: toResourceId(`hl7-${message.sendingFacility}-${message.controlId}`),
     target: targets.map((reference) => ({ reference })),
     recorded,
     activity: {

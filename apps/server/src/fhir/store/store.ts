@@ -227,12 +227,9 @@ export class StoreTransaction {
     const found = new Map<string, Resource>();
     if (keys.length === 0) return found;
     if (this.#pending.length > 0) await this.flush();
-    const locked = await this.q.query<{ resource_type: string; id: string; patient_key: string }>(
-      `SELECT k.resource_type, k.id, k.patient_key
-         FROM resource_key k JOIN unnest($1::text[], $2::text[]) AS w(resource_type, id) USING (resource_type, id)
-        ORDER BY k.resource_type, k.id
-          FOR UPDATE OF k`,
-      [keys.map((k) => k.resourceType), keys.map((k) => k.id)],
+    const locked = await this.#lockKeys(
+      keys.map((k) => k.resourceType),
+      keys.map((k) => k.id),
     );
     for (const scope of ['patient', 'shared'] as const) {
       const mine = locked.filter((r) => this.store.model.scopeOf(r.resource_type) === scope);
@@ -262,14 +259,7 @@ export class StoreTransaction {
     if (this.#pending.length > 0) await this.flush();
     const types = resources.map((r) => r.resourceType);
     const ids = resources.map((r) => r.id!);
-    // Lock the existing keys in one statement, in a fixed order, so that two imports cannot deadlock.
-    const existing = await this.q.query<{ resource_type: string; id: string; patient_key: string }>(
-      `SELECT k.resource_type, k.id, k.patient_key
-         FROM resource_key k JOIN unnest($1::text[], $2::text[]) AS w(resource_type, id) USING (resource_type, id)
-        ORDER BY k.resource_type, k.id
-          FOR UPDATE OF k`,
-      [types, ids],
-    );
+    const existing = await this.#lockKeys(types, ids);
     const keyOf = new Map(existing.map((r) => [`${r.resource_type}/${r.id}`, r.patient_key]));
     const versions = new Map<string, { version_id: number; deleted: boolean }>();
     for (const scope of ['patient', 'shared'] as const) {
@@ -355,6 +345,17 @@ export class StoreTransaction {
     const row = rows[0];
     if (!row) return undefined;
     return { patientKey: key.patient_key, versionId: row.version_id, deleted: row.deleted };
+  }
+
+  /** Locks the keys of many resources in one statement, in a fixed order so that two writers cannot deadlock. */
+  #lockKeys(types: string[], ids: string[]) {
+    return this.q.query<{ resource_type: string; id: string; patient_key: string }>(
+      `SELECT k.resource_type, k.id, k.patient_key
+         FROM resource_key k JOIN unnest($1::text[], $2::text[]) AS w(resource_type, id) USING (resource_type, id)
+        ORDER BY k.resource_type, k.id
+          FOR UPDATE OF k`,
+      [types, ids],
+    );
   }
 
   #stage(

@@ -18,3 +18,5 @@ export type {
 export { SOURCE_EVENT_TIME_URL } from './code-systems.ts';
 /** Modulus 11 (domain.md 1.1). */
 export { isValidNhsNumber, normaliseNhsNumber } from '@joinedup/fhir';
+/** A valid FHIR id from what a sender sent: sanitised, and hashed when it is not one already. */
+export { toResourceId } from './resource-ids.ts';
