@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, gone, isValidId, notFound, preconditionFailed } from '@joinedup/fhir';
-import type { Resource } from '@joinedup/fhir';
+import type { Patient, Resource } from '@joinedup/fhir';
 import type { Clock } from '../../platform/clock.ts';
 import type { Db, Queryable } from '../../platform/db.ts';
 import { INDEX_COLUMNS, type IndexRows, type IndexTable } from './index-rows.ts';
@@ -36,9 +36,22 @@ export interface WriteOptions {
   method?: HistoryMethod;
 }
 
+/** A Patient written in a transaction: its new content, or null when it was deleted. */
+export interface PatientWrite {
+  id: string;
+  patient: Patient | null;
+}
+
 export interface StoreOptions {
   clock: Clock;
   newId?: () => string;
+  /**
+   * Called inside every transaction that wrote a Patient, after its writes and before it commits, with each
+   * Patient once (its last state in the transaction). The master patient index links them here, so that every
+   * path that writes a Patient (API, bundles, feeds, imports, the demo) keeps the index in step without the
+   * store knowing of it. What the hook writes commits with the rest; an error in it rolls everything back.
+   */
+  onPatientsWritten?: (tx: StoreTransaction, written: readonly PatientWrite[]) => Promise<void>;
 }
 
 interface PendingWrite {
@@ -54,12 +67,14 @@ export class FhirStore {
   readonly model: StoreModel;
   readonly #clock: Clock;
   readonly #newId: () => string;
+  readonly #onPatientsWritten: StoreOptions['onPatientsWritten'];
 
   constructor(db: Db, model: StoreModel, options: StoreOptions) {
     this.db = db;
     this.model = model;
     this.#clock = options.clock;
     this.#newId = options.newId ?? randomUUID;
+    this.#onPatientsWritten = options.onPatientsWritten;
   }
 
   /** Runs fn in one database transaction: every write in it lands together or not at all. */
@@ -68,6 +83,11 @@ export class FhirStore {
       const tx = new StoreTransaction(this, q, this.#clock, this.#newId);
       const result = await fn(tx);
       await tx.flush();
+      const written = tx.takePatientsWritten();
+      if (written.length > 0 && this.#onPatientsWritten) {
+        await this.#onPatientsWritten(tx, written);
+        await tx.flush();
+      }
       return result;
     });
   }
@@ -155,6 +175,7 @@ export class StoreTransaction {
   #pending: PendingWrite[] = [];
   #pendingKeys = new Set<string>();
   #now: string | undefined;
+  #patientsWritten = new Map<string, Patient | null>();
 
   constructor(store: FhirStore, q: Queryable, clock: Clock, newId: () => string) {
     this.store = store;
@@ -171,6 +192,21 @@ export class StoreTransaction {
 
   newId(): string {
     return this.#newId();
+  }
+
+  /** The Patients written since the last call (for the store's `onPatientsWritten` hook). */
+  takePatientsWritten(): PatientWrite[] {
+    const written = [...this.#patientsWritten].map(([id, patient]) => ({ id, patient }));
+    this.#patientsWritten = new Map();
+    return written;
+  }
+
+  /**
+   * Records Patients written other than through this transaction's own staging (a writer that loads rows
+   * directly, such as a COPY-based bulk path), so that the store's `onPatientsWritten` hook sees them too.
+   */
+  notePatientsWritten(written: readonly PatientWrite[]): void {
+    for (const w of written) this.#patientsWritten.set(w.id, w.patient);
   }
 
   async read(resourceType: string, id: string): Promise<StoredVersion> {
@@ -320,6 +356,7 @@ export class StoreTransaction {
       method: 'DELETE',
     };
     this.#push({ version, index: null, previousKey: current.patientKey, isNew: false });
+    if (resourceType === 'Patient') this.#patientsWritten.set(id, null);
     return version;
   }
 
@@ -389,6 +426,7 @@ export class StoreTransaction {
       method,
     };
     this.#push({ version, index, previousKey: keyClaimed ? '' : previousKey, isNew: isNew && !keyClaimed });
+    if (resourceType === 'Patient') this.#patientsWritten.set(id, stored as Patient);
     return version;
   }
 
