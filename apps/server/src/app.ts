@@ -34,7 +34,11 @@ export async function buildApp(config: Config, db: Db, options: { clock?: Clock;
   const log = options.log ?? createLogger(config.logLevel);
   await migrate(db, migrations);
   const model = createFhirModel(createIndexer);
-  const store = new FhirStore(db, model, { clock: options.clock ?? systemClock });
+  // The master patient index links every Patient any path writes, in the writer's transaction (ADR 6).
+  const store = new FhirStore(db, model, {
+    clock: options.clock ?? systemClock,
+    onPatientsWritten: (tx, written) => identity.linkWritten(tx, written),
+  });
   const fhir = createFhirContext(store, model, config);
   const http = createHttpServer(config, log);
   registerFhirRoutes(http, fhir);
@@ -43,7 +47,6 @@ export async function buildApp(config: Config, db: Db, options: { clock?: Clock;
   const identity = createIdentityService({ store });
   const hl7 = createHl7FeedService({
     store,
-    identity,
     clock,
     log,
     sources: config.hl7Sources,

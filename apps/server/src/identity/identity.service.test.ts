@@ -73,12 +73,17 @@ function aSourcePatient(f: PatientFields): Patient {
   };
 }
 
-/** What a feed does: write the source Patient and link it, in one transaction. */
+/**
+ * What a feed does: write the source Patient as its sender's, in one transaction (the store's hook links it
+ * before commit); returns what the link is then.
+ */
 async function feed(patient: Patient, source: string) {
-  return app.fhir.store.transaction(async (tx) => {
+  await app.fhir.store.transaction(async (tx) => {
+    tx.source = source;
     await tx.update(patient);
-    return mpi.linkPatient(tx, patient, source);
   });
+  // Linking an unchanged record again is a no-op that answers with its link.
+  return app.fhir.store.transaction((tx) => mpi.linkPatient(tx, patient, source));
 }
 
 async function readPerson(id: string): Promise<Person & { meta: { versionId: string } }> {

@@ -1,7 +1,7 @@
 import { conflict, invalid, notFound } from '@joinedup/fhir';
 import type { HumanName, Patient, Person, Resource } from '@joinedup/fhir';
 import { NHS_NUMBER_SYSTEM } from '@joinedup/fhir';
-import type { FhirStore, StoreTransaction } from '../fhir/store/store.ts';
+import type { FhirStore, PatientWrite, StoreTransaction } from '../fhir/store/store.ts';
 import type { Queryable } from '../platform/db.ts';
 import { blockingKeys } from './blocking.ts';
 import { fromFhirPatient, type MatchRecord } from './demographics.ts';
@@ -15,6 +15,7 @@ import {
 import { DEFAULT_WEIGHTS, type MatchWeights } from './weights.ts';
 import {
   decideReviewRow,
+  deleteRecord,
   eventsOf,
   findCandidates,
   insertEvents,
@@ -28,6 +29,7 @@ import {
   rejectedPersonsOf,
   replaceBlockingKeys,
   setPerson,
+  storedRecords,
   supersedeReviews,
   upsertRecord,
   verifiedNhsNumbersOf,
@@ -51,6 +53,8 @@ export interface IdentityServiceOptions {
 }
 
 const MAX_REVIEW_PAGE = 1000;
+/** The source of a Patient written by a writer that did not say whose data it is. */
+export const UNKNOWN_SOURCE = 'unknown';
 const MAX_USER_LENGTH = 200;
 
 /** The master patient index: links source Patients to Persons, keeps the review queue and the audit (ADR 6). */
@@ -162,6 +166,67 @@ export function createIdentityService(options: IdentityServiceOptions) {
     await insertEvents(q, events, now);
     await writePersons(tx, previous !== undefined && previous !== personId ? [personId, previous] : [personId]);
     return { personId, outcome: decision.outcome, method };
+  }
+
+  /**
+   * The store's `onPatientsWritten` hook: every Patient written in a transaction is linked (or re-linked when
+   * its demographics changed) before the transaction commits, whichever path wrote it; a deleted Patient leaves
+   * its person. Records whose comparable form is unchanged are found in one statement and left alone. The source
+   * is the transaction's (a feed's sender), else the Patient's `meta.source`.
+   */
+  async function linkWritten(tx: StoreTransaction, written: readonly PatientWrite[]): Promise<void> {
+    if (written.length === 0) return;
+    const sourceOf = (p: Patient) => tx.source ?? p.meta?.source ?? UNKNOWN_SOURCE;
+    const stored = await storedRecords(
+      tx.q,
+      written.map((w) => w.id),
+    );
+    const changed: { id: string; patient: Patient | null; keys: string[] }[] = [];
+    for (const w of written) {
+      const before = stored.get(w.id);
+      if (w.patient === null) {
+        if (before) changed.push({ id: w.id, patient: null, keys: [] });
+        continue;
+      }
+      const source = sourceOf(w.patient);
+      const record: MatchRecord = { ...fromFhirPatient(w.patient, source), id: w.id };
+      if (before && before.source === source && canonicalJson(before.record) === canonicalJson(record)) continue;
+      changed.push({ id: w.id, patient: w.patient, keys: blockingKeys(record) });
+    }
+    if (changed.length === 0) return;
+    // Every key lock of the transaction at once, in sorted order, before any person lock: two transactions
+    // linking several records each cannot then wait on each other's keys in opposite orders.
+    await lockBlockingKeys(tx.q, [...changed.flatMap((c) => c.keys), ...changed.map((c) => `patient:${c.id}`)]);
+    for (const c of changed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+      if (c.patient === null) await removeRecord(tx, c.id);
+      else await linkPatient(tx, c.patient, sourceOf(c.patient));
+    }
+  }
+
+  // A deleted source Patient leaves the index: its keys and reviews go, its person is rewritten without it (and
+  // is inactive once it links nothing). The audit keeps the record's history.
+  async function removeRecord(tx: StoreTransaction, patientId: string): Promise<void> {
+    const q = tx.q;
+    const current = await readRecord(q, patientId);
+    if (!current) return;
+    const now = tx.now();
+    await lockPersons(q, [current.personId]);
+    await replaceBlockingKeys(q, patientId, []);
+    await supersedeReviews(q, patientId, [], now);
+    await deleteRecord(q, patientId);
+    await insertEvents(
+      q,
+      [
+        {
+          action: 'unlink',
+          patientId,
+          personId: current.personId,
+          detail: { method: current.method, score: current.score, reason: 'patient-deleted' },
+        },
+      ],
+      now,
+    );
+    await writePersons(tx, [current.personId]);
   }
 
   async function link(patientId: string, personId: string, user: string): Promise<LinkResult> {
@@ -338,7 +403,7 @@ export function createIdentityService(options: IdentityServiceOptions) {
     if (writes.length > 0) await tx.upsertMany(writes);
   }
 
-  return { linkPatient, link, unlink, decideReview, personOf, patientsOf, openReviews, history };
+  return { linkPatient, linkWritten, link, unlink, decideReview, personOf, patientsOf, openReviews, history };
 }
 
 export type IdentityService = ReturnType<typeof createIdentityService>;

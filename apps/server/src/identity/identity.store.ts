@@ -81,6 +81,23 @@ export async function readRecord(q: Queryable, patientId: string): Promise<Index
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
+/** The stored comparable form and source of many records, without locking: to skip those that did not change. */
+export async function storedRecords(
+  q: Queryable,
+  patientIds: readonly string[],
+): Promise<Map<string, { source: string; record: MatchRecord }>> {
+  const rows = await q.query<{ patient_id: string; source: string; record: MatchRecord | string }>(
+    'SELECT patient_id, source, record FROM mpi_record WHERE patient_id = ANY($1)',
+    [patientIds],
+  );
+  return new Map(rows.map((r) => [r.patient_id, { source: r.source, record: parseJson(r.record) }]));
+}
+
+/** Removes a record from the index (its keys are removed by `replaceBlockingKeys(q, id, [])`). */
+export async function deleteRecord(q: Queryable, patientId: string): Promise<void> {
+  await q.query('DELETE FROM mpi_record WHERE patient_id = $1', [patientId]);
+}
+
 export async function replaceBlockingKeys(q: Queryable, patientId: string, keys: readonly string[]): Promise<void> {
   await q.query('DELETE FROM mpi_block WHERE patient_id = $1', [patientId]);
   if (keys.length === 0) return;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isOperationOutcomeError, type Patient, type Resource } from '@joinedup/fhir';
-import type { IdentityService } from '../../identity/index.ts';
+import { isOperationOutcomeError, type Resource } from '@joinedup/fhir';
 import type { FhirStore, StoreTransaction } from '../../fhir/store/store.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/log.ts';
@@ -37,8 +36,6 @@ export interface Hl7FeedDeps {
   sources: readonly Hl7Source[];
   /** Senders' local time zone, for HL7 times without an offset. */
   timeZone: string;
-  /** The master patient index: every source Patient written is linked to a person in the same transaction. */
-  identity?: IdentityService;
 }
 
 /**
@@ -109,6 +106,8 @@ export function createHl7FeedService(deps: Hl7FeedDeps) {
       }
       const accepted = ack({ message }, 'AA');
       return deps.store.transaction(async (tx) => {
+        // The master patient index links the Patients this message writes, as the sender's records.
+        tx.source = message.sendingFacility;
         const claimed = await tx.q.query<{ sender: string }>(
           `INSERT INTO feed_message (sender, control_id, message_type, sent_at, received_at, outcome, patient_id, ack, raw)
            VALUES ($1, $2, $3, $4, $5, 'applied', $6, $7, $8)
@@ -132,7 +131,7 @@ export function createHl7FeedService(deps: Hl7FeedDeps) {
           );
           return first[0]!.ack;
         }
-        const { written, toWrite, relink } = await applyOperations(tx, mapped.operations, mapped.eventTime, message);
+        const { written, toWrite } = await applyOperations(tx, mapped.operations, mapped.eventTime, message);
         if (written.length === 0) {
           await tx.q.query(`UPDATE feed_message SET outcome = 'stale' WHERE sender = $1 AND control_id = $2`, [
             message.sendingFacility,
@@ -141,7 +140,6 @@ export function createHl7FeedService(deps: Hl7FeedDeps) {
         } else {
           // The changes and their Provenance in one write.
           await tx.upsertMany([...toWrite, provenanceOf(message, written, tx.now()) as Resource]);
-          for (const patient of relink) await deps.identity?.linkPatient(tx, patient, message.sendingFacility);
         }
         return accepted;
       });
@@ -177,13 +175,12 @@ async function applyOperations(
         written.push(`${key.resourceType}/${key.id}`);
       }
     }
-    return { written, toWrite: [] as Resource[], relink: [] as Patient[] };
+    return { written, toWrite: [] as Resource[] };
   }
   const keys = new Map<string, { resourceType: string; id: string }>();
   for (const op of operations)
     if (op.kind !== 'merge') keys.set(`${keyOf(op).resourceType}/${keyOf(op).id}`, keyOf(op));
   const current = await tx.readManyForUpdate([...keys.values()]);
-  const before = new Map(current);
   const changed = new Map<string, Resource>();
   for (const op of operations) {
     if (op.kind === 'merge') continue;
@@ -194,18 +191,7 @@ async function applyOperations(
     changed.set(key, change.resource);
   }
   written.push(...changed.keys());
-  // Patients whose identifying details are new or changed: the master patient index links them again.
-  const relink = [...changed]
-    .filter(([key, r]) => r.resourceType === 'Patient' && identityOf(before.get(key)) !== identityOf(r))
-    .map(([, r]) => r as Patient);
-  return { written, toWrite: [...changed.values()], relink };
-}
-
-/** What the master patient index matches on, as one string to compare. */
-function identityOf(p: Resource | undefined): string {
-  if (!p) return '';
-  const { identifier, name, birthDate, gender, address, telecom, deceasedBoolean, deceasedDateTime } = p as Patient;
-  return JSON.stringify([identifier, name, birthDate, gender, address, telecom, deceasedBoolean, deceasedDateTime]);
+  return { written, toWrite: [...changed.values()] };
 }
 
 function keyOf(op: Exclude<FeedOperation, { kind: 'merge' }>) {

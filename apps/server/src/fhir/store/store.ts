@@ -176,6 +176,11 @@ export class StoreTransaction {
   #pendingKeys = new Set<string>();
   #now: string | undefined;
   #patientsWritten = new Map<string, Patient | null>();
+  /**
+   * The organisation whose data this transaction writes (an ODS code or a feed's sending facility), when the
+   * writer knows it: the master patient index records each Patient against its source.
+   */
+  source: string | undefined;
 
   constructor(store: FhirStore, q: Queryable, clock: Clock, newId: () => string) {
     this.store = store;
