@@ -92,6 +92,17 @@ export class FhirStore {
     });
   }
 
+  /**
+   * Runs the `onPatientsWritten` hook inside `tx` now, for Patients taken with `tx.takePatientsWritten()`, rather
+   * than at commit: for a writer whose transaction holds several sources' data, each group under its own
+   * `tx.source`. Patients not taken are still passed to the hook at commit.
+   */
+  async notifyPatientsWritten(tx: StoreTransaction, written: readonly PatientWrite[]): Promise<void> {
+    if (written.length === 0 || !this.#onPatientsWritten) return;
+    await this.#onPatientsWritten(tx, written);
+    await tx.flush();
+  }
+
   /** The current version; 404 when it never existed, 410 when deleted. */
   read(resourceType: string, id: string): Promise<StoredVersion> {
     return readCurrent(this.db, this.model.scopeOf(resourceType), resourceType, id);
