@@ -14,7 +14,8 @@ import { registerFhirRoutes } from './fhir/api/fhir.routes.ts';
 import { createFhirContext, type FhirContext } from './fhir/api/interactions.ts';
 import { registerBulkRoutes } from './feeds/bulk/bulk.routes.ts';
 import { hl7v2Migrations } from './feeds/hl7v2/hl7v2.migrations.ts';
-import { createIdentityService, identityMigrations } from './identity/index.ts';
+import { createIdentityService, identityMigrations, registerIdentityRoutes } from './identity/index.ts';
+import { createClientRegistry } from './access/clients.ts';
 import { registerHl7Routes } from './feeds/hl7v2/hl7v2.routes.ts';
 import { createHl7FeedService } from './feeds/hl7v2/hl7v2.service.ts';
 
@@ -41,7 +42,8 @@ export async function buildApp(config: Config, db: Db, options: { clock?: Clock;
   });
   const fhir = createFhirContext(store, model, config);
   const http = createHttpServer(config, log);
-  registerFhirRoutes(http, fhir);
+  const clients = createClientRegistry(config);
+  registerFhirRoutes(http, fhir, { sourceOf: (authorization) => clients.identify(authorization)?.source });
   registerBulkRoutes(http, store);
   const clock = options.clock ?? systemClock;
   const identity = createIdentityService({ store });
@@ -53,6 +55,7 @@ export async function buildApp(config: Config, db: Db, options: { clock?: Clock;
     timeZone: config.hl7TimeZone,
   });
   registerHl7Routes(http, hl7);
+  registerIdentityRoutes(http, identity, { userOf: (authorization) => clients.require(authorization, 'identity').id });
   http.get('/health', async () => {
     await db.query('SELECT 1');
     return { status: 'ok', engine: db.engine };

@@ -68,6 +68,8 @@ export const conflict = (message: string, detail: IssueDetail = {}) =>
   fail(409, 'conflict', message, { code: 'resource.conflict', ...detail });
 export const preconditionFailed = (message: string, detail: IssueDetail = {}) =>
   fail(412, 'conflict', message, { code: 'precondition.failed', ...detail });
+export const unauthorized = (message: string, detail: IssueDetail = {}) =>
+  fail(401, 'login', message, { code: 'access.unauthenticated', ...detail });
 export const forbidden = (message: string, detail: IssueDetail = {}) =>
   fail(403, 'forbidden', message, { code: 'access.forbidden', ...detail });
 export const notSupported = (message: string, detail: IssueDetail = {}) =>

@@ -315,6 +315,116 @@ export function createIdentityService(options: IdentityServiceOptions) {
     });
   }
 
+  /**
+   * Merges two persons a user found to be one: every record of `mergedPersonId` moves to `survivorPersonId`
+   * (a user's decision: `manual`, level2), and the merged Person becomes inactive. Each move is an audited
+   * `link` event naming the merge, so that `unmergePersons` can move exactly those records back.
+   */
+  async function mergePersons(survivorPersonId: string, mergedPersonId: string, user: string) {
+    checkUser(user);
+    if (survivorPersonId === mergedPersonId) {
+      throw invalid('A person cannot be merged into itself', { code: 'identity.merge-same-person' });
+    }
+    return store.transaction(async (tx) => {
+      const q = tx.q;
+      const now = tx.now();
+      await lockPersons(q, [survivorPersonId, mergedPersonId]);
+      const records = await recordsOfPersons(q, [survivorPersonId, mergedPersonId]);
+      const moving = records.filter((r) => r.personId === mergedPersonId);
+      if (!records.some((r) => r.personId === survivorPersonId)) {
+        throw notFound(`Person/${survivorPersonId} links no record`, { code: 'identity.person-unknown' });
+      }
+      if (moving.length === 0) {
+        throw notFound(`Person/${mergedPersonId} links no record`, { code: 'identity.person-unknown' });
+      }
+      const verified = await verifiedNhsNumbersOf(q, [survivorPersonId, mergedPersonId]);
+      const a = verified.get(survivorPersonId);
+      const b = verified.get(mergedPersonId);
+      if (a !== undefined && b !== undefined && a !== b) {
+        throw conflict('The two persons hold different verified NHS numbers', {
+          code: 'identity.verified-nhs-numbers-differ',
+        });
+      }
+      const events: MpiEvent[] = [];
+      for (const r of moving) {
+        await setPerson(q, r.patientId, survivorPersonId, 'manual', null, now);
+        events.push({
+          action: 'link',
+          patientId: r.patientId,
+          personId: survivorPersonId,
+          previousPersonId: mergedPersonId,
+          byUser: user,
+          detail: { method: 'manual', mergedFrom: mergedPersonId, previousMethod: r.method, previousScore: r.score },
+        });
+      }
+      await insertEvents(q, events, now);
+      await writePersons(tx, [survivorPersonId, mergedPersonId]);
+      return { personId: survivorPersonId, moved: moving.map((r) => r.patientId) };
+    });
+  }
+
+  /**
+   * Undoes `mergePersons`: the records whose last change was that merge, and that are still on the person they
+   * were merged into, go back to the merged person with the method they had. Records changed since (unlinked,
+   * linked elsewhere) stay where a later decision put them.
+   */
+  async function unmergePersons(mergedPersonId: string, user: string) {
+    checkUser(user);
+    return store.transaction(async (tx) => {
+      const q = tx.q;
+      const now = tx.now();
+      const rows = await q.query<{ patient_id: string; person_id: string; detail: unknown }>(
+        `SELECT e.patient_id, e.person_id, e.detail
+           FROM (SELECT DISTINCT patient_id FROM mpi_event
+                  WHERE action = 'link' AND previous_person_id = $1 AND detail->>'mergedFrom' = $1) m
+           CROSS JOIN LATERAL (
+             SELECT patient_id, person_id, detail, action FROM mpi_event x
+              WHERE x.patient_id = m.patient_id AND x.action IN ('link', 'unlink', 'new-person', 'review-link')
+              ORDER BY x.id DESC LIMIT 1) e
+          WHERE e.action = 'link' AND e.detail->>'mergedFrom' = $1`,
+        [mergedPersonId],
+      );
+      if (rows.length === 0) {
+        throw notFound(`No merge of Person/${mergedPersonId} to undo`, { code: 'identity.merge-unknown' });
+      }
+      const survivors = [...new Set(rows.map((r) => r.person_id))];
+      await lockPersons(q, [...survivors, mergedPersonId]);
+      const current = new Map((await recordsOfPersons(q, survivors)).map((r) => [r.patientId, r]));
+      const events: MpiEvent[] = [];
+      const moved: string[] = [];
+      for (const row of rows) {
+        const r = current.get(row.patient_id);
+        if (!r || r.personId !== row.person_id) continue;
+        const detail = (typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail) as {
+          previousMethod?: LinkMethod;
+          previousScore?: number | null;
+        };
+        const method = detail.previousMethod ?? 'manual';
+        const score = detail.previousScore ?? null;
+        await setPerson(q, r.patientId, mergedPersonId, method, score, now);
+        moved.push(r.patientId);
+        events.push({
+          action: 'unlink',
+          patientId: r.patientId,
+          personId: r.personId,
+          byUser: user,
+          detail: { method: r.method, score: r.score, reason: 'unmerge' },
+        });
+        events.push({
+          action: 'link',
+          patientId: r.patientId,
+          personId: mergedPersonId,
+          previousPersonId: r.personId,
+          byUser: user,
+          detail: { method, score, unmergedFrom: r.personId },
+        });
+      }
+      await insertEvents(q, events, now);
+      await writePersons(tx, [...survivors, mergedPersonId]);
+      return { personId: mergedPersonId, moved };
+    });
+  }
+
   async function decideReview(
     patientId: string,
     candidatePersonId: string,
@@ -356,6 +466,29 @@ export function createIdentityService(options: IdentityServiceOptions) {
       await supersedeReviews(q, patientId, [], now);
       return result;
     });
+  }
+
+  /** Where a record is linked, how, and its open reviews; 404 when it is not in the index. */
+  async function recordOf(patientId: string) {
+    const rows = await store.db.query<{ person_id: string; source: string; method: LinkMethod; score: number | null }>(
+      'SELECT person_id, source, method, score FROM mpi_record WHERE patient_id = $1',
+      [patientId],
+    );
+    const r = rows[0];
+    if (!r) throw notFound(`Patient/${patientId} is not in the index`, { code: 'identity.patient-unknown' });
+    const reviews = await store.db.query<{ candidate_person_id: string; score: number | string }>(
+      `SELECT candidate_person_id, score FROM mpi_review WHERE patient_id = $1 AND status = 'open'
+        ORDER BY candidate_person_id`,
+      [patientId],
+    );
+    return {
+      patientId,
+      personId: r.person_id,
+      source: r.source,
+      method: r.method,
+      score: r.score === null ? null : Number(r.score),
+      openReviews: reviews.map((v) => ({ candidatePersonId: v.candidate_person_id, score: Number(v.score) })),
+    };
   }
 
   async function personOf(patientId: string): Promise<string | undefined> {
@@ -403,7 +536,20 @@ export function createIdentityService(options: IdentityServiceOptions) {
     if (writes.length > 0) await tx.upsertMany(writes);
   }
 
-  return { linkPatient, linkWritten, link, unlink, decideReview, personOf, patientsOf, openReviews, history };
+  return {
+    linkPatient,
+    linkWritten,
+    link,
+    unlink,
+    mergePersons,
+    unmergePersons,
+    decideReview,
+    recordOf,
+    personOf,
+    patientsOf,
+    openReviews,
+    history,
+  };
 }
 
 export type IdentityService = ReturnType<typeof createIdentityService>;

@@ -69,3 +69,5 @@ export {
   type LinkResult,
 } from './identity.service.ts';
 export { identityMigrations } from './identity.migrations.ts';
+/** The index's HTTP API for data quality users (`/mpi`). */
+export { registerIdentityRoutes, type IdentityRouteOptions } from './identity.routes.ts';

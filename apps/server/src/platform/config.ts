@@ -27,6 +27,11 @@ export interface Config {
   hl7Sources: { facility: string; addresses?: string[]; secret?: string; timeZone?: string }[];
   /** Senders' time zone for HL7 times without an offset. */
   hl7TimeZone: string;
+  /**
+   * Systems and users that call the API with a shared secret until sign-in (OAuth) replaces it: a feed names the
+   * organisation it sends for (`source`, an ODS code); `scopes` grant more (`identity`: the index's API).
+   */
+  clients: { id: string; secret: string; source?: string; scopes?: string[] }[];
 }
 
 export class ConfigError extends Error {
@@ -89,7 +94,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mllp: mllpConfig(env),
     hl7Sources: hl7Sources(env),
     hl7TimeZone: timeZone(env, 'JOINEDUP_HL7_TIMEZONE', 'Europe/London'),
+    clients: clients(env),
   };
+}
+
+const CLIENT_SCOPES = ['identity'];
+
+function clients(env: NodeJS.ProcessEnv): Config['clients'] {
+  const raw = env.JOINEDUP_CLIENTS;
+  if (!raw) return [];
+  const usage =
+    'JOINEDUP_CLIENTS must be JSON: [{"id":"barts-epr","secret":"<at least 32 characters>","source":"R1H"}, ' +
+    `{"id":"dq-1","secret":"...","scopes":["identity"]}]; scopes: ${CLIENT_SCOPES.join(', ')}`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(usage);
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError(usage);
+  const ids = new Set<string>();
+  const secrets = new Set<string>();
+  return parsed.map((c: unknown) => {
+    const o = (typeof c === 'object' && c !== null ? c : {}) as Record<string, unknown>;
+    const ok =
+      typeof o.id === 'string' &&
+      /^[A-Za-z0-9._-]{1,64}$/.test(o.id) &&
+      typeof o.secret === 'string' &&
+      o.secret.length >= 32 &&
+      (o.source === undefined || (typeof o.source === 'string' && /^[A-Z0-9]{3,12}$/.test(o.source))) &&
+      (o.scopes === undefined ||
+        (Array.isArray(o.scopes) && o.scopes.every((s) => typeof s === 'string' && CLIENT_SCOPES.includes(s))));
+    if (!ok) throw new ConfigError(usage);
+    if (ids.has(o.id as string) || secrets.has(o.secret as string)) {
+      throw new ConfigError('JOINEDUP_CLIENTS: each client needs its own id and its own secret');
+    }
+    ids.add(o.id as string);
+    secrets.add(o.secret as string);
+    return {
+      id: o.id as string,
+      secret: o.secret as string,
+      ...(o.source !== undefined ? { source: o.source as string } : {}),
+      ...(o.scopes !== undefined ? { scopes: o.scopes as string[] } : {}),
+    };
+  });
 }
 
 function mllpConfig(env: NodeJS.ProcessEnv): Config['mllp'] {

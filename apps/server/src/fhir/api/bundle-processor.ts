@@ -20,7 +20,7 @@ import {
   type VersionRow,
 } from '../store/store.ts';
 import { etag, type FhirRequest, type FhirResponse } from './fhir-http.ts';
-import { assertKnownType, checkBody, fhirBase, type FhirContext } from './interactions.ts';
+import { assertKnownType, checkBody, fhirBase, transactionFor, type FhirContext } from './interactions.ts';
 
 // FHIR R4 http.html#transaction. A transaction runs in one store transaction: every entry lands or none does.
 // Creates are staged in the store's buffer and written in bulk, so a bundle of hundreds of POSTs costs a
@@ -124,7 +124,7 @@ export async function processBundle(ctx: FhirContext, req: FhirRequest, dispatch
   const results =
     bundle.type === 'batch'
       ? await processBatch(ctx, req, entries as unknown[], dispatch)
-      : await processTransaction(ctx, entries as unknown[], dispatch);
+      : await processTransaction(ctx, req, entries as unknown[], dispatch);
   const base = fhirBase(ctx);
   const type = bundle.type === 'batch' ? 'batch-response' : 'transaction-response';
   const body = `{"resourceType":"Bundle","type":"${type}","link":[${JSON.stringify({ relation: 'self', url: base })}],"entry":[${results.map((r) => entryText(r, minimal)).join(',')}]}`;
@@ -318,7 +318,7 @@ async function processBatch(
     let entry: ParsedEntry | undefined;
     try {
       entry = parseEntry(ctx, raw[i], i);
-      const response = await dispatch(ctx, entryRequest(entry, req.headers.prefer));
+      const response = await dispatch(ctx, entryRequest(entry, req.headers.prefer, req.source));
       results.push(fromResponse(ctx, response, entry.method));
     } catch (e) {
       // An unexpected failure of one entry is that entry's 500: the entries before it are committed already.
@@ -330,8 +330,9 @@ async function processBatch(
   return results;
 }
 
-function entryRequest(entry: ParsedEntry, prefer: string | undefined): FhirRequest {
+function entryRequest(entry: ParsedEntry, prefer: string | undefined, source: string | undefined): FhirRequest {
   const headers = { ...entry.headers, prefer: prefer ?? 'return=representation' };
+  const from = source === undefined ? {} : { source };
   if (entry.method === 'PATCH') {
     return {
       method: 'PATCH',
@@ -340,6 +341,7 @@ function entryRequest(entry: ParsedEntry, prefer: string | undefined): FhirReque
       headers,
       body: entry.patch,
       contentType: 'application/json-patch+json',
+      ...from,
     };
   }
   return {
@@ -349,6 +351,7 @@ function entryRequest(entry: ParsedEntry, prefer: string | undefined): FhirReque
     headers,
     body: entry.resource,
     contentType: 'application/fhir+json',
+    ...from,
   };
 }
 
@@ -389,7 +392,12 @@ interface CreateTarget extends Target {
   existing: boolean;
 }
 
-async function processTransaction(ctx: FhirContext, raw: unknown[], dispatch: Dispatch): Promise<EntryResult[]> {
+async function processTransaction(
+  ctx: FhirContext,
+  req: FhirRequest,
+  raw: unknown[],
+  dispatch: Dispatch,
+): Promise<EntryResult[]> {
   const entries: ParsedEntry[] = [];
   for (let i = 0; i < raw.length; i++) {
     try {
@@ -413,7 +421,7 @@ async function processTransaction(ctx: FhirContext, raw: unknown[], dispatch: Di
   const byMethod = (...methods: Method[]) => entries.filter((e) => methods.includes(e.method));
   const results: EntryResult[] = new Array<EntryResult>(entries.length);
 
-  await ctx.store.transaction(async (tx) => {
+  await transactionFor(ctx, req, async (tx) => {
     const txCtx = boundContext(ctx, tx);
     let current: ParsedEntry | undefined;
     try {
@@ -564,7 +572,7 @@ async function processTransaction(ctx: FhirContext, raw: unknown[], dispatch: Di
         current = entry;
         const target = updates.get(entry.index)!;
         claim(entry, target);
-        const request = entryRequest(entry, 'return=representation');
+        const request = entryRequest(entry, 'return=representation', req.source);
         request.path = `${target.type}/${target.id}`;
         request.query = [];
         if (entry.method === 'PUT' && entry.resource && entry.id === undefined && entry.resource.id === undefined) {
@@ -576,7 +584,11 @@ async function processTransaction(ctx: FhirContext, raw: unknown[], dispatch: Di
       // 6. GET and HEAD see the transaction's writes.
       for (const entry of byMethod('GET', 'HEAD')) {
         current = entry;
-        results[entry.index] = fromResponse(ctx, await dispatch(txCtx, entryRequest(entry, undefined)), entry.method);
+        results[entry.index] = fromResponse(
+          ctx,
+          await dispatch(txCtx, entryRequest(entry, undefined, req.source)),
+          entry.method,
+        );
       }
     } catch (e) {
       throw current ? entryError(e, current.index, current) : e;
@@ -764,6 +776,11 @@ function boundContext(ctx: FhirContext, tx: StoreTransaction): FhirContext {
   const store = new FhirStore(db, ctx.store.model, {
     clock: { now: () => new Date(tx.now()) },
     newId: () => tx.newId(),
+    // Patients an entry writes are handed to the bundle's own transaction, whose hook sees them all at the end.
+    onPatientsWritten: (_entry, written) => {
+      tx.notePatientsWritten(written);
+      return Promise.resolve();
+    },
   });
   return { ...ctx, store };
 }

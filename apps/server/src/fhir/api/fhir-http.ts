@@ -10,6 +10,8 @@ export interface FhirRequest {
   /** Parsed JSON body (or form fields for `_search`). */
   body?: unknown;
   contentType?: string;
+  /** The sending organisation, when the caller's credentials name one: recorded on everything it writes. */
+  source?: string;
 }
 
 /** A FHIR interaction response: `body` is JSON text, sent as it is. */

@@ -7,8 +7,16 @@ import { handleFhirRequest } from './router.ts';
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir']);
 
+export interface FhirRouteOptions {
+  /**
+   * Who sends a request, from its `Authorization` header: the organisation a feed's credentials name is recorded
+   * on what it writes (`meta.source`). Throws for credentials nobody holds.
+   */
+  sourceOf?: (authorization: string | undefined) => string | undefined;
+}
+
 /** The FHIR REST API under /fhir as a fastify plugin: HTTP in, FhirRequest to the router, FHIR JSON out. */
-export function registerFhirRoutes(app: FastifyInstance, ctx: FhirContext) {
+export function registerFhirRoutes(app: FastifyInstance, ctx: FhirContext, options: FhirRouteOptions = {}) {
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   // Only JSON (and form fields for _search) is accepted; fastify's plain-text parser would let text through.
   app.removeContentTypeParser('text/plain');
@@ -45,6 +53,8 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: FhirContext) {
       body: request.body,
       contentType,
     };
+    const source = options.sourceOf?.(request.headers.authorization);
+    if (source !== undefined) fhirRequest.source = source;
     const response = await handleFhirRequest(ctx, fhirRequest);
     reply.code(response.status);
     for (const [k, v] of Object.entries(response.headers ?? {})) reply.header(k, v);

@@ -158,12 +158,20 @@ function normaliseQuery(q: string): string {
   return q.replace(/^\?/, '').split('&').filter(Boolean).sort().join('&');
 }
 
+/** A store transaction for a request: what it writes is recorded as its sender's when its credentials say who. */
+export function transactionFor<T>(ctx: FhirContext, req: FhirRequest, fn: (tx: StoreTransaction) => Promise<T>) {
+  return ctx.store.transaction((tx) => {
+    if (req.source !== undefined) tx.recordSource(req.source);
+    return fn(tx);
+  });
+}
+
 /** create: POST [type], conditional with If-None-Exist. */
 export async function create(ctx: FhirContext, req: FhirRequest, type: string): Promise<FhirResponse> {
   assertKnownType(ctx, type);
   const resource = checkBody(ctx, req.body, type);
   const condition = req.headers['if-none-exist'];
-  return ctx.store.transaction(async (tx) => {
+  return transactionFor(ctx, req, async (tx) => {
     if (condition) {
       const existing = await matchIfNoneExist(ctx, tx, type, condition);
       if (existing) return writeResponse(ctx, req, 200, existing);
@@ -178,7 +186,7 @@ export async function update(ctx: FhirContext, req: FhirRequest, type: string, i
   assertId(id);
   const resource = checkBody(ctx, req.body, type, id);
   const expected = ifMatch(req);
-  return ctx.store.transaction(async (tx) => {
+  return transactionFor(ctx, req, async (tx) => {
     const { version, created } = await tx.update(resource, expected === undefined ? {} : { ifMatch: expected });
     return writeResponse(ctx, req, created ? 201 : 200, version);
   });
@@ -189,7 +197,7 @@ export async function conditionalUpdate(ctx: FhirContext, req: FhirRequest, type
   assertKnownType(ctx, type);
   const condition = queryString(req);
   const body = req.body as Resource;
-  return ctx.store.transaction(async (tx) => {
+  return transactionFor(ctx, req, async (tx) => {
     await tx.q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${type}?${normaliseQuery(condition)}`]);
     const matches = await findIdsForCondition(tx.q, ctx, type, condition);
     if (matches.length > 1) {
@@ -227,7 +235,7 @@ export async function patch(ctx: FhirContext, req: FhirRequest, type: string, id
   const operations = req.body;
   if (!Array.isArray(operations)) throw badRequest('A JSON Patch document is an array of operations');
   const expected = ifMatch(req);
-  return ctx.store.transaction(async (tx) => {
+  return transactionFor(ctx, req, async (tx) => {
     let targetId: string;
     if (id !== undefined) targetId = id;
     else {
@@ -273,7 +281,7 @@ export async function patch(ctx: FhirContext, req: FhirRequest, type: string, id
 export async function remove(ctx: FhirContext, req: FhirRequest, type: string, id: string | undefined) {
   assertKnownType(ctx, type);
   const expected = ifMatch(req);
-  return ctx.store.transaction(async (tx) => {
+  return transactionFor(ctx, req, async (tx) => {
     let ids: string[];
     if (id === undefined) {
       const condition = queryString(req);

@@ -54,6 +54,14 @@ export interface StoreOptions {
   onPatientsWritten?: (tx: StoreTransaction, written: readonly PatientWrite[]) => Promise<void>;
 }
 
+/** A resource locked by `StoreTransaction.lockMany`: where it is stored, its version, its content unless deleted. */
+export interface LockedVersion {
+  patientKey: string;
+  /** 0 when its key exists without a stored version. */
+  versionId: number;
+  resource: Resource | undefined;
+}
+
 interface PendingWrite {
   version: StoredVersion;
   index: IndexRows | null;
@@ -90,17 +98,6 @@ export class FhirStore {
       }
       return result;
     });
-  }
-
-  /**
-   * Runs the `onPatientsWritten` hook inside `tx` now, for Patients taken with `tx.takePatientsWritten()`, rather
-   * than at commit: for a writer whose transaction holds several sources' data, each group under its own
-   * `tx.source`. Patients not taken are still passed to the hook at commit.
-   */
-  async notifyPatientsWritten(tx: StoreTransaction, written: readonly PatientWrite[]): Promise<void> {
-    if (written.length === 0 || !this.#onPatientsWritten) return;
-    await this.#onPatientsWritten(tx, written);
-    await tx.flush();
   }
 
   /** The current version; 404 when it never existed, 410 when deleted. */
@@ -192,6 +189,7 @@ export class StoreTransaction {
    * writer knows it: the master patient index records each Patient against its source.
    */
   source: string | undefined;
+  #stampSource = false;
 
   constructor(store: FhirStore, q: Queryable, clock: Clock, newId: () => string) {
     this.store = store;
@@ -208,6 +206,16 @@ export class StoreTransaction {
 
   newId(): string {
     return this.#newId();
+  }
+
+  /**
+   * Names the organisation sending what this transaction writes, known from its credentials: every resource
+   * written from here on carries it as `meta.source` (whatever the body said), and the master patient index
+   * records its Patients against it.
+   */
+  recordSource(source: string): void {
+    this.source = source;
+    this.#stampSource = true;
   }
 
   /** The Patients written since the last call (for the store's `onPatientsWritten` hook). */
@@ -297,6 +305,65 @@ export class StoreTransaction {
       for (const r of rows) if (r.content) found.set(`${r.resource_type}/${r.id}`, JSON.parse(r.content) as Resource);
     }
     return found;
+  }
+
+  /**
+   * As `readManyForUpdate`, with what `writeLocked` needs to write over each resource without locking and reading
+   * it again: its patient key and version (deleted ones included, `resource` undefined). Keyed `Type/id`; a
+   * resource whose key does not exist is not in the map.
+   */
+  async lockMany(keys: readonly { resourceType: string; id: string }[]): Promise<Map<string, LockedVersion>> {
+    const found = new Map<string, LockedVersion>();
+    if (keys.length === 0) return found;
+    if (this.#pending.length > 0) await this.flush();
+    const locked = await this.#lockKeys(
+      keys.map((k) => k.resourceType),
+      keys.map((k) => k.id),
+    );
+    for (const r of locked) {
+      found.set(`${r.resource_type}/${r.id}`, { patientKey: r.patient_key, versionId: 0, resource: undefined });
+    }
+    for (const scope of ['patient', 'shared'] as const) {
+      const mine = locked.filter((r) => this.store.model.scopeOf(r.resource_type) === scope);
+      if (mine.length === 0) continue;
+      const rows = await this.q.query<{
+        resource_type: string;
+        id: string;
+        version_id: number;
+        content: string | null;
+      }>(
+        `SELECT r.resource_type, r.id, r.version_id, r.content
+           FROM ${tablesOf(scope).resource} r
+           JOIN unnest($1::text[], $2::text[], $3::text[]) AS w(patient_key, resource_type, id)
+             USING (patient_key, resource_type, id)`,
+        [mine.map((r) => r.patient_key), mine.map((r) => r.resource_type), mine.map((r) => r.id)],
+      );
+      for (const r of rows) {
+        const v = found.get(`${r.resource_type}/${r.id}`)!;
+        v.versionId = r.version_id;
+        if (r.content) v.resource = JSON.parse(r.content) as Resource;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Stages update-as-create of resources whose keys `lockMany` locked in this transaction (`locked`: what it
+   * returned), without a statement of its own: a resource in `locked` gets its next version, one not in it is
+   * created with its id. A key that another transaction created after the lock fails the flush with 409
+   * `resource.id-taken`. Each resource must have a valid id, each at most once.
+   */
+  writeLocked(
+    resources: readonly Resource[],
+    locked: ReadonlyMap<string, LockedVersion>,
+    method: HistoryMethod = 'PUT',
+  ): StoredVersion[] {
+    return resources.map((r) => {
+      const current = locked.get(`${r.resourceType}/${r.id}`);
+      return current
+        ? this.#stage(r, r.id!, current.versionId + 1, current.patientKey, false, method)
+        : this.#stage(r, r.id!, 1, null, true, method);
+    });
   }
 
   /**
@@ -426,7 +493,12 @@ export class StoreTransaction {
     const stored = {
       resourceType,
       id,
-      meta: { ...(meta ?? {}), versionId: String(versionId), lastUpdated },
+      meta: {
+        ...(meta ?? {}),
+        versionId: String(versionId),
+        lastUpdated,
+        ...(this.#stampSource && this.source !== undefined ? { source: this.source } : {}),
+      },
       ...rest,
     } as Resource;
     const index = this.store.model.index(stored);
