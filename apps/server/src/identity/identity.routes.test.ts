@@ -259,3 +259,45 @@ test('bad requests to /mpi get a 400 OperationOutcome and change nothing', async
   const unknown = await app.request('POST', '/mpi/patients/nobody/link', { personId: 'p' }, as(SECRETS.dq));
   assert.equal(unknown.status, 404);
 });
+
+test('Person/$everything is one person record across every source, and follows a link change at once', async () => {
+  const nhs = newNhsNumber();
+  await app.request('PUT', '/fhir/Patient/e-1', patient('e-1', nhs, { birthDate: '1949-03-03' }), as(SECRETS.barts));
+  await app.request('PUT', '/fhir/Patient/e-2', patient('e-2', nhs, { birthDate: '1949-03-03' }), as(SECRETS.gp));
+  const condition = (id: string, subject: string) => ({
+    resourceType: 'Condition',
+    id,
+    subject: { reference: `Patient/${subject}` },
+    code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] },
+  });
+  await app.request('PUT', '/fhir/Condition/e-c1', condition('e-c1', 'e-1'), as(SECRETS.barts));
+  await app.request('PUT', '/fhir/Condition/e-c2', condition('e-c2', 'e-2'), as(SECRETS.gp));
+  const person = await personOf('e-1');
+  const everything = async () => {
+    const res = await app.request('GET', `/fhir/Person/${person}/$everything`);
+    assert.equal(res.status, 200, res.text);
+    return (res.json.entry as { resource: { resourceType: string; id: string } }[])
+      .map((e) => `${e.resource.resourceType}/${e.resource.id}`)
+      .sort();
+  };
+  assert.deepEqual(await everything(), [
+    'Condition/e-c1',
+    'Condition/e-c2',
+    `Patient/e-1`,
+    `Patient/e-2`,
+    `Person/${person}`,
+  ]);
+  // Paging through it one entry at a time gives the same set.
+  const seen: string[] = [];
+  let next: string | undefined = `/fhir/Person/${person}/$everything?_count=1`;
+  while (next) {
+    const res = await app.request('GET', next.replace(/^https?:\/\/[^/]+/, ''));
+    for (const e of res.json.entry) seen.push(`${e.resource.resourceType}/${e.resource.id}`);
+    next = res.json.link.find((l: { relation: string }) => l.relation === 'next')?.url;
+  }
+  assert.deepEqual(seen.sort(), await everything());
+
+  await app.request('POST', '/mpi/patients/e-2/unlink', {}, as(SECRETS.dq));
+  assert.deepEqual(await everything(), ['Condition/e-c1', `Patient/e-1`, `Person/${person}`]);
+  assert.equal((await app.request('GET', '/fhir/Person/nobody/$everything')).status, 404);
+});

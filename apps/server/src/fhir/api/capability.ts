@@ -57,7 +57,14 @@ export function capabilityStatement(ctx: FhirContext): CapabilityStatement {
               { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' },
             ],
           }
-        : {}),
+        : type === 'Person'
+          ? {
+              // Not a base R4 operation: one person's record across every source Patient the Person links.
+              operation: [
+                { name: 'everything', definition: `${ctx.config.baseUrl}/fhir/OperationDefinition/Person-everything` },
+              ],
+            }
+          : {}),
     });
   }
   cached = {

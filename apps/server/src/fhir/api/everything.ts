@@ -24,17 +24,17 @@ interface EverythingParams {
 
 type Row = { resource_type: string; id: string; scope: string; content: string };
 
-// $1 the patient id, $2 the _type list, $3 _since, $4 and $5 the cursor's type and id; a null one applies no filter.
+// $1 the patient ids (one, or every Patient a Person links), $2 the _type list, $3 _since, $4 and $5 the cursor's type and id; a null one applies no filter.
 // The shared branch starts from this patient's own reference rows, so its cost does not grow with the
 // number of shared resources. The conditions are pushed into both branches: the compartment is read along patient_resource's primary key
 // (patient_key, resource_type, id), already in the order of the page, from the cursor on.
 const EVERYTHING = `
   SELECT resource_type, id, 'p' AS scope, last_updated, content FROM patient_resource
-   WHERE patient_key = $1 AND NOT deleted
+   WHERE patient_key = ANY($1::text[]) AND NOT deleted
   UNION ALL
   SELECT s.resource_type, s.id, 's' AS scope, s.last_updated, s.content
     FROM (SELECT DISTINCT target_type, target_id FROM patient_sp_reference
-           WHERE patient_key = $1 AND target_id IS NOT NULL AND target_type IS NOT NULL) t
+           WHERE patient_key = ANY($1::text[]) AND target_id IS NOT NULL AND target_type IS NOT NULL) t
     JOIN shared_resource s ON s.patient_key = '' AND s.resource_type = t.target_type AND s.id = t.target_id
    WHERE NOT s.deleted`;
 const FILTERS = `
@@ -59,27 +59,62 @@ export async function everything(ctx: FhirContext, req: FhirRequest, id: string)
   );
   if (!patient[0]) throw notFound(`Patient/${id} is not known`);
   if (patient[0].deleted) throw gone(`Patient/${id} has been deleted`);
+  return page(ctx, p, [id], `Patient/${id}`, undefined);
+}
 
-  const values = [id, p.types ?? null, p.since ?? null, p.cursor?.t ?? null, p.cursor?.i ?? null];
+/**
+ * Person/[id]/$everything: one person's record across every source: the Person, and the compartments of every
+ * Patient it links (the master patient index keeps Person.link current), with the same parameters and paging
+ * as Patient/$everything. The Person comes first on the first page.
+ */
+export async function personEverything(ctx: FhirContext, req: FhirRequest, id: string): Promise<FhirResponse> {
+  if (!isValidId(id)) throw notFound(`Person/${id} is not known`);
+  const p = parseParams(ctx, req);
+  const stored = await ctx.store.read('Person', id);
+  const person = JSON.parse(stored.content!) as { link?: { target?: { reference?: string } }[] };
+  const patients = [
+    ...new Set(
+      (person.link ?? [])
+        .map((l) => /^Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(l.target?.reference ?? '')?.[1])
+        .filter((x): x is string => x !== undefined),
+    ),
+  ];
+  const focal =
+    !p.cursor && (!p.types || p.types.includes('Person')) && (!p.since || stored.lastUpdated >= p.since)
+      ? `{"fullUrl":${JSON.stringify(`${fhirBase(ctx)}/Person/${id}`)},"resource":${stored.content},"search":{"mode":"match"}}`
+      : undefined;
+  return page(ctx, p, patients, `Person/${id}`, focal);
+}
+
+async function page(
+  ctx: FhirContext,
+  p: EverythingParams,
+  patientIds: string[],
+  focus: string,
+  first: string | undefined,
+): Promise<FhirResponse> {
+  const values = [patientIds, p.types ?? null, p.since ?? null, p.cursor?.t ?? null, p.cursor?.i ?? null];
   const base = fhirBase(ctx);
-  const self = url(base, id, p.params);
+  const extra = first === undefined ? 0 : 1;
+  const self = url(base, focus, p.params);
   if (p.count === 0) {
     const [row] = await ctx.store.db.query<{ n: number }>(COUNT_EVERYTHING, values);
-    return { status: 200, body: bundleText(self, undefined, row?.n ?? 0, []) };
+    return { status: 200, body: bundleText(self, undefined, (row?.n ?? 0) + extra, []) };
   }
   const rows = await ctx.store.db.query<Row>(READ_EVERYTHING, [...values, p.count + 1]);
   const page = rows.slice(0, p.count);
   const last = page[page.length - 1];
   const next =
     rows.length > p.count && last
-      ? url(base, id, [...p.params, ['_cursor', encodeCursor({ t: last.resource_type, i: last.id })]])
+      ? url(base, focus, [...p.params, ['_cursor', encodeCursor({ t: last.resource_type, i: last.id })]])
       : undefined;
   // The total is known for free when the whole answer is on this one page.
-  const total = !p.cursor && !next ? page.length : undefined;
+  const total = !p.cursor && !next ? page.length + extra : undefined;
   const entries = page.map(
     (r) =>
       `{"fullUrl":${JSON.stringify(`${base}/${r.resource_type}/${r.id}`)},"resource":${r.content},"search":{"mode":"${r.scope === 'p' ? 'match' : 'include'}"}}`,
   );
+  if (first !== undefined) entries.unshift(first);
   return { status: 200, body: bundleText(self, next, total, entries) };
 }
 
@@ -90,9 +125,9 @@ function bundleText(self: string, next: string | undefined, total: number | unde
   return `{"resourceType":"Bundle","type":"searchset"${t},"link":[${links.join(',')}],"entry":[${entries.join(',')}]}`;
 }
 
-function url(base: string, id: string, params: [string, string][]): string {
+function url(base: string, focus: string, params: [string, string][]): string {
   const qs = new URLSearchParams(params).toString();
-  return `${base}/Patient/${id}/$everything${qs ? `?${qs}` : ''}`;
+  return `${base}/${focus}/$everything${qs ? `?${qs}` : ''}`;
 }
 
 function parseParams(ctx: FhirContext, req: FhirRequest): EverythingParams {

@@ -4,7 +4,7 @@ import * as fhir from './interactions.ts';
 import type { FhirContext } from './interactions.ts';
 import { capabilityStatement } from './capability.ts';
 import { processBundle } from './bundle-processor.ts';
-import { everything } from './everything.ts';
+import { everything, personEverything } from './everything.ts';
 
 const TYPE = /^[A-Z][A-Za-z]{1,63}$/;
 
@@ -79,9 +79,9 @@ export async function handleFhirRequest(ctx: FhirContext, req: FhirRequest): Pro
     if (segments.length === 4 && d) return fhir.vread(ctx, req, a, b, d);
   }
   if (c === '$everything' && segments.length === 3) {
-    if (a !== 'Patient') throw notSupported('$everything is supported on Patient');
+    if (a !== 'Patient' && a !== 'Person') throw notSupported('$everything is supported on Patient and Person');
     if (m !== 'GET' && m !== 'POST') throw methodNotAllowed('$everything takes GET or POST');
-    return everything(ctx, req, b);
+    return a === 'Person' ? personEverything(ctx, req, b) : everything(ctx, req, b);
   }
   if (c?.startsWith('$')) throw notSupported(`Operation ${c} is not supported`);
   if (c && segments.length === 3 && TYPE.test(c)) {
