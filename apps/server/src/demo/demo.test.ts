@@ -28,7 +28,10 @@ test('an empty store gets the demo region; a store that holds anything is left a
   const options = { patients: PEOPLE, seed: DEMO_SEED, asOf: AS_OF };
   const region = buildSyntheticRegion(options);
   const person = Array.from({ length: PEOPLE }, (_, i) => generateSyntheticPerson(region, i, options)).find(
-    (p) => p.life.person.nhsNumber && p.records.length >= 3,
+    (p) =>
+      p.life.person.nhsNumber &&
+      p.records.length >= 3 &&
+      p.records.filter((r) => r.demographics.nhsNumberStatus === '01').length >= 2,
   )!;
   const sources = person.records.filter((r) => r.demographics.nhsNumber === person.life.person.nhsNumber);
   const byNhs = await app.request(
@@ -49,6 +52,29 @@ test('an empty store gets the demo region; a store that holds anything is left a
   );
   // The Patient and one resource per event the GP practice recorded.
   assert.equal(own.length, 1 + gp.events.length);
+
+  // Every Patient the demo wrote is in the master patient index, and the person's records holding its verified
+  // NHS number are one Person.
+  const [counts] = await app.db.query<{ patients: number; indexed: number }>(
+    `SELECT (SELECT count(*)::int FROM patient_resource WHERE resource_type = 'Patient' AND NOT deleted) AS patients,
+            (SELECT count(*)::int FROM mpi_record) AS indexed`,
+  );
+  assert.ok(counts!.patients > PEOPLE, `${counts!.patients} Patients`);
+  assert.equal(counts!.indexed, counts!.patients);
+  const verified = person.records.filter(
+    (r) => r.demographics.nhsNumber === person.life.person.nhsNumber && r.demographics.nhsNumberStatus === '01',
+  );
+  const persons = new Set<string>();
+  for (const r of verified) {
+    const found = await app.request('GET', `/fhir/Patient?identifier=${r.localIdSystem}|${r.localId}`);
+    const id = found.json.entry[0].resource.id as string;
+    const [row] = await app.db.query<{ person_id: string }>('SELECT person_id FROM mpi_record WHERE patient_id = $1', [
+      id,
+    ]);
+    persons.add(row!.person_id);
+  }
+  assert.ok(verified.length >= 2, 'the person chosen has several records with a verified number');
+  assert.equal(persons.size, 1, 'one Person for the records holding the verified number');
 
   const orgs = await app.request('GET', '/fhir/Organization?_summary=count');
   assert.ok(orgs.json.total >= region.organisations.length, `${orgs.json.total} organisations stored`);
