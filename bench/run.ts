@@ -19,6 +19,7 @@ import { oneLine, SqlTrace, type StatementStats } from './sql-trace.ts';
 import { readSyntheaBundles, type SyntheaBundle } from './synthea.ts';
 import { benchImport } from './import.ts';
 import { benchHl7 } from './hl7.ts';
+import { benchMpi } from './mpi.ts';
 
 const ms = (l: Latency) => `p50 ${formatNumber(l.p50, 'ms')} · p95 ${formatNumber(l.p95, 'ms')} ms`;
 const ms3 = (l: Latency) =>
@@ -435,7 +436,12 @@ async function main() {
     `read ${bundles.length} Synthea bundles, ${formatInt(bundles.reduce((n, b) => n + b.entries.length, 0))} resources`,
   );
   const engines: EngineResult[] = [];
-  for (const name of options.engines) engines.push(await benchEngine(name, options, bundles));
+  for (const name of options.engines) {
+    const result = await benchEngine(name, options, bundles);
+    // 5. The master patient index, on a fresh database of its own (bench/mpi.ts).
+    if (!result.skipped) await benchMpi(name, options.quick, options.postgresUrl, result);
+    engines.push(result);
+  }
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine: machine(),
