@@ -68,6 +68,9 @@ export const conflict = (message: string, detail: IssueDetail = {}) =>
   fail(409, 'conflict', message, { code: 'resource.conflict', ...detail });
 export const preconditionFailed = (message: string, detail: IssueDetail = {}) =>
   fail(412, 'conflict', message, { code: 'precondition.failed', ...detail });
+/** A request well formed and valid that a business rule refuses (FHIR R4 http.html: 422). */
+export const unprocessable = (message: string, detail: IssueDetail = {}) =>
+  fail(422, 'processing', message, { code: 'resource.unprocessable', ...detail });
 export const unauthorized = (message: string, detail: IssueDetail = {}) =>
   fail(401, 'login', message, { code: 'access.unauthenticated', ...detail });
 export const forbidden = (message: string, detail: IssueDetail = {}) =>

@@ -25,6 +25,7 @@ export function createFhirModel(createIndexer: (defs: SearchDefinitions) => (r: 
   const definitions = loadSearchDefinitions(types);
   const index = createIndexer(definitions);
   const scopes = new Map<string, Scope>();
+  const referrers = new Map<string, { resourceType: string; param: string }[]>();
   for (const t of types) {
     const patient = t === 'Patient' || (definitions.patientCompartment.has(t) && !NOT_PATIENT_SCOPED.has(t));
     scopes.set(t, patient ? 'patient' : 'shared');
@@ -34,6 +35,20 @@ export function createFhirModel(createIndexer: (defs: SearchDefinitions) => (r: 
     resourceTypes: new Set(types),
     scopeOf: (t) => scopes.get(t) ?? 'shared',
     compartmentParams: (t) => definitions.patientCompartmentRows.get(t) ?? [],
+    referencingParams: (target) => {
+      let found = referrers.get(target);
+      if (!found) {
+        found = [];
+        for (const [resourceType, params] of definitions.byType) {
+          for (const def of params.values()) {
+            if (def.type !== 'reference' || def.storedAs || def.code.startsWith('_')) continue;
+            if (def.targets.length === 0 || def.targets.includes(target)) found.push({ resourceType, param: def.code });
+          }
+        }
+        referrers.set(target, found);
+      }
+      return found;
+    },
     index,
   };
 }

@@ -148,8 +148,21 @@ test('a Patient written through the FHIR API is linked before the write answers;
   assert.equal(gp.json.method, 'nhs-verified');
   assert.deepEqual((await personLinks(person)).links, ['Patient/api-barts-1', 'Patient/api-gp-1']);
 
-  // Deleted at its source: the record leaves its person at once.
-  assert.equal((await app.request('DELETE', '/fhir/Patient/api-gp-1', undefined, as(SECRETS.gp))).status, 200);
+  // Deleted at its source (with what refers to it): the record leaves its person at once.
+  const deleted = await app.request(
+    'POST',
+    '/fhir',
+    {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { request: { method: 'DELETE', url: 'Patient/api-gp-1' } },
+        { request: { method: 'DELETE', url: observationUrl.split('/_history')[0] } },
+      ],
+    },
+    as(SECRETS.gp),
+  );
+  assert.equal(deleted.status, 200, deleted.text);
   assert.deepEqual((await personLinks(person)).links, ['Patient/api-barts-1']);
   const gone = await app.request('GET', '/mpi/patients/api-gp-1', undefined, as(SECRETS.dq));
   assert.equal(gone.status, 404);

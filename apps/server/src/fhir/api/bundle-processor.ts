@@ -776,11 +776,9 @@ function boundContext(ctx: FhirContext, tx: StoreTransaction): FhirContext {
   const store = new FhirStore(db, ctx.store.model, {
     clock: { now: () => new Date(tx.now()) },
     newId: () => tx.newId(),
-    // Patients an entry writes are handed to the bundle's own transaction, whose hook sees them all at the end.
-    onPatientsWritten: (_entry, written) => {
-      tx.notePatientsWritten(written);
-      return Promise.resolve();
-    },
+    // What an entry writes is checked (references) and linked (Patients) by the bundle's own transaction, once,
+    // at its end: an entry may refer to what a later one writes.
+    within: tx,
   });
   return { ...ctx, store };
 }

@@ -162,6 +162,7 @@ function normaliseQuery(q: string): string {
 export function transactionFor<T>(ctx: FhirContext, req: FhirRequest, fn: (tx: StoreTransaction) => Promise<T>) {
   return ctx.store.transaction((tx) => {
     if (req.source !== undefined) tx.recordSource(req.source);
+    tx.checkReferences = true;
     return fn(tx);
   });
 }

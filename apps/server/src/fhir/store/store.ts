@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { conflict, gone, isValidId, notFound, preconditionFailed } from '@joinedup/fhir';
+import { conflict, gone, isValidId, notFound, preconditionFailed, unprocessable } from '@joinedup/fhir';
 import type { Patient, Resource } from '@joinedup/fhir';
 import type { Clock } from '../../platform/clock.ts';
 import type { Db, Queryable } from '../../platform/db.ts';
@@ -28,6 +28,8 @@ export interface StoreModel {
   compartmentParams: (resourceType: string) => readonly string[];
   /** Extracts the search index values of a resource. */
   index: (resource: Resource) => IndexRows;
+  /** The stored reference parameters that may point at a resource of this type, by referring type. */
+  referencingParams: (targetType: string) => readonly { resourceType: string; param: string }[];
 }
 
 export interface WriteOptions {
@@ -52,6 +54,11 @@ export interface StoreOptions {
    * store knowing of it. What the hook writes commits with the rest; an error in it rolls everything back.
    */
   onPatientsWritten?: (tx: StoreTransaction, written: readonly PatientWrite[]) => Promise<void>;
+  /**
+   * The transaction this store's transactions run inside (a bundle's entries, each through the API on the
+   * bundle's own transaction): what they write is checked and linked once, by that transaction, at its end.
+   */
+  within?: StoreTransaction;
 }
 
 /** A resource locked by `StoreTransaction.lockMany`: where it is stored, its version, its content unless deleted. */
@@ -76,6 +83,7 @@ export class FhirStore {
   readonly #clock: Clock;
   readonly #newId: () => string;
   readonly #onPatientsWritten: StoreOptions['onPatientsWritten'];
+  readonly #within: StoreTransaction | undefined;
 
   constructor(db: Db, model: StoreModel, options: StoreOptions) {
     this.db = db;
@@ -83,6 +91,7 @@ export class FhirStore {
     this.#clock = options.clock;
     this.#newId = options.newId ?? randomUUID;
     this.#onPatientsWritten = options.onPatientsWritten;
+    this.#within = options.within;
   }
 
   /** Runs fn in one database transaction: every write in it lands together or not at all. */
@@ -91,6 +100,11 @@ export class FhirStore {
       const tx = new StoreTransaction(this, q, this.#clock, this.#newId);
       const result = await fn(tx);
       await tx.flush();
+      if (this.#within) {
+        tx.handOver(this.#within);
+        return result;
+      }
+      await tx.verifyReferences();
       const written = tx.takePatientsWritten();
       if (written.length > 0 && this.#onPatientsWritten) {
         await this.#onPatientsWritten(tx, written);
@@ -190,6 +204,14 @@ export class StoreTransaction {
    */
   source: string | undefined;
   #stampSource = false;
+  /**
+   * Referential integrity, for writes a client makes through the API (feeds and imports may send a reference
+   * before what it names): a reference to a resource that does not exist is refused (422), and so is deleting a
+   * resource that a current resource refers to (409). Checked once, after every write of the transaction.
+   */
+  checkReferences = false;
+  #referenced = new Map<string, { from: string; param: string }>();
+  #deleted = new Set<string>();
 
   constructor(store: FhirStore, q: Queryable, clock: Clock, newId: () => string) {
     this.store = store;
@@ -440,6 +462,7 @@ export class StoreTransaction {
     };
     this.#push({ version, index: null, previousKey: current.patientKey, isNew: false });
     if (resourceType === 'Patient') this.#patientsWritten.set(id, null);
+    if (this.checkReferences) this.#deleted.add(`${resourceType}/${id}`);
     return version;
   }
 
@@ -465,6 +488,82 @@ export class StoreTransaction {
     const row = rows[0];
     if (!row) return undefined;
     return { patientKey: key.patient_key, versionId: row.version_id, deleted: row.deleted };
+  }
+
+  /** Gives what this transaction must still check and link to the transaction it runs inside. */
+  handOver(outer: StoreTransaction): void {
+    outer.notePatientsWritten(this.takePatientsWritten());
+    if (!this.checkReferences) return;
+    outer.checkReferences = true;
+    for (const [target, from] of this.#referenced) outer.#noteReference(target, from);
+    for (const key of this.#deleted) outer.#noteDeleted(key);
+    this.#referenced = new Map();
+    this.#deleted = new Set();
+  }
+
+  #noteReference(target: string, from: { from: string; param: string }) {
+    if (!this.#referenced.has(target)) this.#referenced.set(target, from);
+  }
+
+  #noteDeleted(key: string) {
+    this.#deleted.add(key);
+  }
+
+  /**
+   * Refuses the transaction when `checkReferences` is on and a written resource refers to one that does not
+   * exist (or is deleted), or a deleted resource is still referred to by a current one. The Person and
+   * Provenance resources that name a deleted resource do not hold it back: the master patient index unlinks a
+   * deleted Patient, and a Provenance records history.
+   */
+  async verifyReferences(): Promise<void> {
+    if (!this.checkReferences) return;
+    const referenced = this.#referenced;
+    const deleted = this.#deleted;
+    this.#referenced = new Map();
+    this.#deleted = new Set();
+    if (referenced.size > 0) {
+      const keys = [...referenced.keys()].map((k) => k.split('/') as [string, string]);
+      const rows = await this.q.query<{ resource_type: string; id: string }>(
+        `SELECT w.resource_type, w.id
+           FROM unnest($1::text[], $2::text[]) AS w(resource_type, id)
+           LEFT JOIN resource_key k USING (resource_type, id)
+           LEFT JOIN patient_resource p ON p.patient_key = k.patient_key AND p.resource_type = k.resource_type AND p.id = k.id
+           LEFT JOIN shared_resource s ON s.patient_key = k.patient_key AND s.resource_type = k.resource_type AND s.id = k.id
+          WHERE coalesce(NOT p.deleted, NOT s.deleted, false) = false
+          ORDER BY 1, 2 LIMIT 1`,
+        [keys.map((k) => k[0]), keys.map((k) => k[1])],
+      );
+      const missing = rows[0];
+      if (missing) {
+        const target = `${missing.resource_type}/${missing.id}`;
+        const from = referenced.get(target)!;
+        throw unprocessable(`${from.from} refers to ${target} (${from.param}), which does not exist`, {
+          code: 'reference.not-found',
+        });
+      }
+    }
+    for (const key of [...deleted].sort()) {
+      const [type, id] = key.split('/') as [string, string];
+      const params = this.store.model.referencingParams(type).filter((p) => !KEEP_NO_DELETE_BACK.has(p.resourceType));
+      if (params.length === 0) continue;
+      for (const scope of ['patient', 'shared'] as const) {
+        const mine = params.filter((p) => this.store.model.scopeOf(p.resourceType) === scope);
+        if (mine.length === 0) continue;
+        const rows = await this.q.query<{ resource_type: string; id: string }>(
+          `SELECT r.resource_type, r.id FROM ${tablesOf(scope).reference} r
+             JOIN unnest($1::text[], $2::text[]) AS w(resource_type, param) USING (resource_type, param)
+            WHERE r.target_id = $3 AND r.target_type = $4 LIMIT 1`,
+          [mine.map((p) => p.resourceType), mine.map((p) => p.param), id, type],
+        );
+        const referrer = rows[0];
+        if (referrer) {
+          throw conflict(
+            `${key} cannot be deleted: ${referrer.resource_type}/${referrer.id} refers to it (delete or change that first)`,
+            { code: 'reference.in-use' },
+          );
+        }
+      }
+    }
   }
 
   /** Locks the keys of many resources in one statement, in a fixed order so that two writers cannot deadlock. */
@@ -503,6 +602,16 @@ export class StoreTransaction {
     } as Resource;
     const index = this.store.model.index(stored);
     const patientKey = this.#patientKeyOf(stored, index);
+    if (this.checkReferences) {
+      const self = `${resourceType}/${id}`;
+      this.#deleted.delete(self);
+      for (const r of index.reference) {
+        if (!r.targetType || !r.targetId) continue;
+        const target = `${r.targetType}/${r.targetId}`;
+        if (target !== self && !this.#referenced.has(target))
+          this.#referenced.set(target, { from: self, param: r.param });
+      }
+    }
     const version: StoredVersion = {
       resourceType,
       id,
@@ -653,6 +762,9 @@ async function writeScope(q: Queryable, scope: Scope, writes: PendingWrite[]) {
   }
   await q.query(`WITH ${ctes.join(',\n')}\nSELECT 1`, params);
 }
+
+/** Referring types that never hold back the deletion of what they name (see `verifyReferences`). */
+const KEEP_NO_DELETE_BACK = new Set(['Person', 'Provenance', 'AuditEvent']);
 
 const VERSION_RECORD =
   'patient_key text, resource_type text, id text, version_id int, last_updated timestamptz, deleted bool, method text, content text';
