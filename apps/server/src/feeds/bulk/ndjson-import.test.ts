@@ -1,6 +1,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, aPatient, type TestApp } from '../../test-support/test-app.ts';
+import { nhsNumberCheckDigit } from '@joinedup/fhir';
+import { createTestApp, aPatient, openTestDatabase, type TestApp } from '../../test-support/test-app.ts';
+import { systemClock } from '../../platform/clock.ts';
+import { migrate } from '../../platform/migrate.ts';
+import { createFhirModel } from '../../fhir/fhir-model.ts';
+import { createIndexer } from '../../fhir/search/index.ts';
+import { fhirStoreMigrations } from '../../fhir/store/store.migrations.ts';
+import { FhirStore } from '../../fhir/store/store.ts';
+import { emptyReport, importNdjson } from './ndjson-import.ts';
 
 let app: TestApp;
 before(async () => {
@@ -66,7 +74,22 @@ test('importing the same lines again makes new versions, not new resources; a li
 
 test('a large import crosses many store transactions and lands whole', async () => {
   const lines: unknown[] = [];
-  for (let i = 0; i < 2_500; i++) lines.push(aPatient({ id: `bulk-${i}`, name: [{ family: `Bulk${i % 50}` }] }));
+  // Distinct people (each their own NHS number and birth date), as a migration brings.
+  for (let i = 0, n = 0; n < 2_500; i++) {
+    const first9 = Array.from(String(999_000_000 + i), Number);
+    const check = nhsNumberCheckDigit(first9);
+    if (check === 10) continue;
+    const birthDate = new Date(Date.UTC(1940, 0, 1) + n * 86_400_000 * 9).toISOString().slice(0, 10);
+    lines.push(
+      aPatient({
+        id: `bulk-${n}`,
+        identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: `${first9.join('')}${check}` }],
+        name: [{ family: `Bulk${n % 50}`, given: [`Given${n}`] }],
+        birthDate,
+      }),
+    );
+    n++;
+  }
   const res = await post(ndjson(lines));
   assert.equal(res.json.issue[0].diagnostics, 'Read 2500 resources; stored 2500; rejected 0');
   const count = await app.request('GET', '/fhir/Patient?family=Bulk7&_summary=count');
@@ -94,4 +117,50 @@ test('parallel imports of the same resources give contiguous versions and no dup
   }
   const count = await app.request('GET', '/fhir/Patient?_id=par-0,par-1,par-2&_summary=count');
   assert.equal(count.json.total, 3);
+});
+
+test('the database going away stops the import with an error, and no good line is reported rejected', async () => {
+  const { db, drop } = await openTestDatabase();
+  await migrate(db, fhirStoreMigrations);
+  const store = new FhirStore(db, createFhirModel(createIndexer), { clock: systemClock });
+  const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify(aPatient({ id: `gone-${i}` })));
+  const first = await importNdjson(store, lines.slice(0, 10));
+  assert.equal(first.stored, 10);
+  await drop();
+  const report = emptyReport();
+  await assert.rejects(importNdjson(store, lines.slice(10), { batchSize: 5 }, 'gone.ndjson', report));
+  assert.deepEqual(report.rejected, []);
+  assert.equal(report.stored, 0);
+});
+
+test('imported resources are found by search exactly as ones written through the API', async () => {
+  const observation = (id: string, patient: string) => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '4548-4' }] },
+    subject: { reference: `Patient/${patient}` },
+    effectiveDateTime: '2026-01-15T09:30:00Z',
+    valueQuantity: { value: 48, unit: 'mmol/mol', system: 'http://unitsofmeasure.org', code: 'mmol/mol' },
+  });
+  const imported = [
+    aPatient({ id: 'srch-imp', name: [{ family: 'Imported' }] }),
+    observation('srch-obs-imp', 'srch-imp'),
+  ];
+  const viaApi = [
+    aPatient({ id: 'srch-api', name: [{ family: 'Imported' }] }),
+    observation('srch-obs-api', 'srch-api'),
+  ];
+  assert.equal((await post(ndjson(imported))).json.issue[0].diagnostics, 'Read 2 resources; stored 2; rejected 0');
+  for (const r of viaApi as { resourceType: string; id: string }[])
+    assert.equal((await app.request('PUT', `/fhir/${r.resourceType}/${r.id}`, r)).status, 201);
+  const ids = async (query: string) =>
+    ((await app.request('GET', query)).json.entry ?? []).map((e: { resource: { id: string } }) => e.resource.id).sort();
+  assert.deepEqual(await ids('/fhir/Patient?family=imported'), ['srch-api', 'srch-imp']);
+  assert.deepEqual(await ids('/fhir/Observation?code=http://loinc.org|4548-4&value-quantity=gt47&date=2026-01'), [
+    'srch-obs-api',
+    'srch-obs-imp',
+  ]);
+  assert.deepEqual(await ids('/fhir/Observation?patient.family=Imported'), ['srch-obs-api', 'srch-obs-imp']);
+  assert.deepEqual(await ids('/fhir/Patient/srch-imp/$everything'), ['srch-imp', 'srch-obs-imp']);
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isOperationOutcomeError, isValidId, type Resource } from '@joinedup/fhir';
 import type { FhirStore } from '../../fhir/store/store.ts';
+import { writeBulk } from '../../fhir/store/bulk-write.ts';
 import { validateResource } from '../../fhir/validate/validate.ts';
 
 /** One line that was not stored, and why. Reasons never quote the line (it is patient data). */
@@ -69,7 +70,7 @@ export async function importNdjson(
     const current = batch;
     batch = [];
     inBatch = new Set();
-    await storeBatch(store, current, report, reject);
+    await storeBatch(store, current, options.source, report, reject);
     options.onProgress?.(report.read);
   };
 
@@ -99,7 +100,6 @@ export async function importNdjson(
     }
     const resource = parsed as Resource;
     if (resource.id === undefined) resource.id = randomUUID();
-    if (options.source) resource.meta = { ...resource.meta, source: options.source };
     const key = `${resource.resourceType}/${resource.id}`;
     // The same resource twice in one transaction is not allowed: the later line goes in the next one.
     if (inBatch.has(key)) await flush();
@@ -114,6 +114,7 @@ export async function importNdjson(
 async function storeBatch(
   store: FhirStore,
   batch: { resource: Resource; line: number }[],
+  source: string | undefined,
   report: ImportReport,
   reject: (line: number, reason: string, resource?: Resource) => void,
 ) {
@@ -123,7 +124,11 @@ async function storeBatch(
   };
   try {
     await store.transaction(async (tx) => {
-      await tx.upsertMany(batch.map((b) => b.resource));
+      await writeBulk(
+        tx,
+        batch.map((b) => b.resource),
+        { source },
+      );
     });
     for (const b of batch) count(b.resource);
     return;
@@ -133,7 +138,7 @@ async function storeBatch(
   for (const b of batch) {
     try {
       await store.transaction(async (tx) => {
-        await tx.upsertMany([b.resource]);
+        await writeBulk(tx, [b.resource], { source });
       });
       count(b.resource);
     } catch (e) {
