@@ -7,7 +7,15 @@ import { ackCodeFor, ackErrorFrom, buildAck, type Hl7AckCode, type Hl7AckError, 
 import { decodeHl7Bytes } from './decode.ts';
 import { formatHl7Timestamp } from './hl7-datetime.ts';
 import { parseHl7, type Hl7Message } from './hl7-message.ts';
-import { applyFeedOperation, mapHl7Message, toResourceId, type FeedOperation } from './mappers/index.ts';
+import { createGroupCommit } from './group-commit.ts';
+import { claimKey, claimMessages, markStale, type FeedMessageRow } from './hl7v2.store.ts';
+import {
+  applyFeedOperation,
+  mapHl7Message,
+  toResourceId,
+  type FeedOperation,
+  type MapResult,
+} from './mappers/index.ts';
 
 /** A sending facility allowed to feed us, and how it proves who it is. */
 export interface Hl7Source {
@@ -36,14 +44,26 @@ export interface Hl7FeedDeps {
   sources: readonly Hl7Source[];
   /** Senders' local time zone, for HL7 times without an offset. */
   timeZone: string;
+  /** Transactions the feed runs at once (group commit): 2 on a PostgreSQL server, 1 on PGlite, unless given. */
+  concurrentTransactions?: number;
 }
+
+// A batch is bounded so that its statements stay of a sensible size: messages, and characters of raw text.
+const MAX_BATCH_MESSAGES = 64;
+const MAX_BATCH_CHARACTERS = 4 * 1024 * 1024;
 
 /**
  * Receives one HL7 v2 message and returns the ACK to send back. AA only once everything the message produced,
  * the message itself and its ACK are committed in one transaction (reliability matrix row 9): if the commit
  * fails, this throws and the caller sends no ACK, so the sender resends. A message already applied (same
  * sender and MSH-10) gets its first ACK again and changes nothing (row 10). A message that cannot be read,
- * comes from a sender not allowed, or cannot be mapped gets AR or AE with an ERR segment naming the field.
+ * comes from a sender not allowed, or cannot be mapped gets AR or AE with an ERR segment naming the field;
+ * one whose record the store refuses gets AR (207) and nothing of it is stored.
+ *
+ * Group commit: messages that arrive while a transaction is running (from other connections, or requests) are
+ * applied together in the next one, in the order they arrived, and each is answered once that one commits. If
+ * a batch fails, each of its messages is tried again in a transaction of its own, so one refused message does
+ * not fail the others.
  */
 export function createHl7FeedService(deps: Hl7FeedDeps) {
   const bySender = new Map(deps.sources.map((s) => [s.facility, s]));
@@ -63,6 +83,29 @@ export function createHl7FeedService(deps: Hl7FeedDeps) {
     if (peer.channel === 'http') return source.secret !== undefined && peer.secret === source.secret;
     return source.addresses?.includes(peer.address) ?? false;
   };
+
+  const feed = createGroupCommit<Arrival, string>({
+    maxItems: MAX_BATCH_MESSAGES,
+    // On a server, one batch is prepared while another commits; PGlite has one connection.
+    concurrency: deps.concurrentTransactions ?? (deps.store.db.engine === 'postgres' ? 2 : 1),
+    maxSize: MAX_BATCH_CHARACTERS,
+    sizeOf: (a) => a.message.raw.length,
+    // A merge re-points whole records, one statement after another: it keeps the transaction to itself.
+    isAlone: isMerge,
+    async commit(batch) {
+      try {
+        return await deps.store.transaction((tx) => applyMessages(tx, batch));
+      } catch (e) {
+        if (batch.length > 1 || !isRefusal(e)) throw e;
+        deps.log.warn('hl7v2 message refused by the store', { code: refusalCode(e) });
+        return [
+          ack({ message: batch[0]!.message }, 'AR', [
+            { code: '207', severity: 'E', text: 'The record the message makes could not be stored' },
+          ]),
+        ];
+      }
+    },
+  });
 
   return {
     async receive(bytes: Uint8Array, peer: Hl7Peer): Promise<string> {
@@ -104,95 +147,154 @@ export function createHl7FeedService(deps: Hl7FeedDeps) {
           },
         ]);
       }
-      const accepted = ack({ message }, 'AA');
-      return deps.store.transaction(async (tx) => {
-        // The master patient index links the Patients this message writes, as the sender's records.
-        tx.source = message.sendingFacility;
-        const claimed = await tx.q.query<{ sender: string }>(
-          `INSERT INTO feed_message (sender, control_id, message_type, sent_at, received_at, outcome, patient_id, ack, raw)
-           VALUES ($1, $2, $3, $4, $5, 'applied', $6, $7, $8)
-           ON CONFLICT (sender, control_id) DO NOTHING RETURNING sender`,
-          [
-            message.sendingFacility,
-            message.controlId,
-            `${message.messageType}^${message.triggerEvent}`,
-            message.sentAt,
-            tx.now(),
-            mapped.patientId,
-            accepted,
-            message.raw,
-          ],
-        );
-        if (claimed.length === 0) {
-          // Applied before: the same answer again, and nothing written.
-          const first = await tx.q.query<{ ack: string }>(
-            'SELECT ack FROM feed_message WHERE sender = $1 AND control_id = $2',
-            [message.sendingFacility, message.controlId],
-          );
-          return first[0]!.ack;
-        }
-        const { written, toWrite } = await applyOperations(tx, mapped.operations, mapped.eventTime, message);
-        if (written.length === 0) {
-          await tx.q.query(`UPDATE feed_message SET outcome = 'stale' WHERE sender = $1 AND control_id = $2`, [
-            message.sendingFacility,
-            message.controlId,
-          ]);
-        } else {
-          // The changes and their Provenance in one write.
-          await tx.upsertMany([...toWrite, provenanceOf(message, written, tx.now()) as Resource]);
-        }
-        return accepted;
-      });
+      // What the feed writes names its sender (FHIR meta.source, the ODS code it authenticated): a batch holds
+      // several senders' messages, and the master patient index records each Patient against its own.
+      for (const op of mapped.operations) if (op.kind === 'upsert') stampSource(op.resource, message.sendingFacility);
+      // Everything up to here is synchronous, so messages are queued in the order they were received.
+      return feed.submit({ message, mapped, accepted: ack({ message }, 'AA') });
     },
+    /** Resolves once no message is queued or being committed. */
+    idle: () => feed.idle(),
   };
 }
 
-/**
- * Applies a message's operations in order (`applyFeedOperation` decides what each changes). An update older, by
- * the event time the message carries, than the one that set what is stored is skipped, so that an update
- * arriving late does not overwrite a newer one (reliability matrix row 11). Everything the message touches is
- * locked and read in one go and written in one go, so a message costs a handful of statements however many
- * results it carries. Returns the references written and, for the caller to write with the Provenance, the
- * resources (a merge writes its own).
- */
-async function applyOperations(
-  tx: StoreTransaction,
-  operations: FeedOperation[],
-  eventTime: string,
-  message: Hl7Message,
-) {
-  const written: string[] = [];
-  if (operations.some((op) => op.kind === 'merge')) {
-    for (const op of operations) {
-      if (op.kind === 'merge')
-        written.push(...(await mergePatients(tx, op.survivingPatientId, op.priorPatientId, message)));
-      else {
-        const key = keyOf(op);
-        const current = (await tx.readManyForUpdate([key])).get(`${key.resourceType}/${key.id}`);
-        const change = applyFeedOperation(current, op, eventTime);
-        if (change.outcome === 'skip') continue;
-        await tx.upsertMany([change.resource]);
-        written.push(`${key.resourceType}/${key.id}`);
-      }
-    }
-    return { written, toWrite: [] as Resource[] };
-  }
-  const keys = new Map<string, { resourceType: string; id: string }>();
-  for (const op of operations)
-    if (op.kind !== 'merge') keys.set(`${keyOf(op).resourceType}/${keyOf(op).id}`, keyOf(op));
-  const current = await tx.readManyForUpdate([...keys.values()]);
-  const changed = new Map<string, Resource>();
-  for (const op of operations) {
-    if (op.kind === 'merge') continue;
-    const key = `${keyOf(op).resourceType}/${keyOf(op).id}`;
-    const change = applyFeedOperation(current.get(key), op, eventTime);
-    if (change.outcome === 'skip') continue;
-    current.set(key, change.resource);
-    changed.set(key, change.resource);
-  }
-  written.push(...changed.keys());
-  return { written, toWrite: [...changed.values()] };
+/** A message mapped and waiting for its transaction, with the AA it gets once that commits. */
+interface Arrival {
+  message: Hl7Message;
+  mapped: MappedMessage;
+  accepted: string;
 }
+
+type MappedMessage = Extract<MapResult, { ok: true }>;
+
+const isMerge = (a: Arrival) => a.mapped.operations.some((op) => op.kind === 'merge');
+
+const feedMessageRow = (a: Arrival): FeedMessageRow => ({
+  sender: a.message.sendingFacility,
+  controlId: a.message.controlId,
+  messageType: `${a.message.messageType}^${a.message.triggerEvent}`,
+  sentAt: a.message.sentAt,
+  patientId: a.mapped.patientId,
+  ack: a.accepted,
+  raw: a.message.raw,
+});
+
+/**
+ * Applies a batch of messages in one transaction (the caller's) and returns each one's ACK, in order:
+ * - each (sender, MSH-10) is claimed in `feed_message` once; one applied before gets its first ACK again and
+ *   writes nothing, and one sent twice in the batch is applied once and both get the same ACK (row 10);
+ * - everything the batch touches is locked and read in one go, each message's operations are applied in arrival
+ *   order to what is stored or what an earlier message of the batch made of it (`applyFeedOperation`: an update
+ *   older, by the event time the message carries, than the one that set the resource is skipped: row 11), and
+ *   each resource is written once, in its last state, with a Provenance per message naming what it wrote;
+ * - the master patient index links the Patients written, each as its sender's record.
+ * A merge (A40) comes alone and moves whole records (`mergePatients`).
+ */
+async function applyMessages(tx: StoreTransaction, batch: readonly Arrival[]): Promise<string[]> {
+  const first = new Map<string, Arrival>();
+  for (const a of batch) {
+    const key = claimKey(feedMessageRow(a));
+    if (!first.has(key)) first.set(key, a);
+  }
+  // In key order, so that two transactions claiming the same messages cannot wait on each other.
+  const rows = [...first.values()].map(feedMessageRow).sort((a, b) => compare(claimKey(a), claimKey(b)));
+  const claims = await claimMessages(tx.q, rows, tx.now());
+  const answers = batch.map((a) => {
+    const key = claimKey(feedMessageRow(a));
+    const claim = claims.get(key);
+    if (!claim) throw new Error('A message claim was neither made nor found');
+    return claim.claimed ? first.get(key)!.accepted : claim.ack;
+  });
+  const toApply = [...first.entries()].filter(([key]) => claims.get(key)?.claimed).map(([, a]) => a);
+  if (toApply.length === 0) return answers;
+
+  const merge = toApply.find(isMerge);
+  if (merge) {
+    if (toApply.length > 1) throw new Error('A merge is applied alone');
+    tx.source = merge.message.sendingFacility;
+    const written = await applyMerge(tx, merge);
+    if (written.length === 0) await markStale(tx.q, [feedMessageRow(merge)]);
+    else await tx.upsertMany([provenanceOf(merge.message, written, tx.now()) as Resource]);
+    return answers;
+  }
+
+  // Everything the batch touches, and each message's Provenance, locked and read in one go.
+  const keys = new Map<string, { resourceType: string; id: string }>();
+  for (const a of toApply) {
+    for (const op of a.mapped.operations) if (op.kind !== 'merge') keys.set(refOf(op), keyOf(op));
+    const provenance = provenanceIdOf(a.message);
+    keys.set(`Provenance/${provenance}`, { resourceType: 'Provenance', id: provenance });
+  }
+  const locked = await tx.lockMany([...keys.values()]);
+  const current = new Map<string, Resource | undefined>([...locked].map(([ref, v]) => [ref, v.resource]));
+  const changed = new Map<string, Resource>();
+  const provenances: Resource[] = [];
+  const stale: Arrival[] = [];
+  for (const a of toApply) {
+    const written = new Set<string>();
+    for (const op of a.mapped.operations) {
+      if (op.kind === 'merge') continue;
+      const ref = refOf(op);
+      const change = applyFeedOperation(current.get(ref), op, a.mapped.eventTime);
+      if (change.outcome === 'skip') continue;
+      current.set(ref, change.resource);
+      changed.set(ref, change.resource);
+      written.add(ref);
+    }
+    if (written.size === 0) stale.push(a);
+    else provenances.push(provenanceOf(a.message, [...written], tx.now()) as Resource);
+  }
+  // The changes and the Provenances, each resource once in its last state, written together at the flush.
+  tx.writeLocked([...changed.values(), ...provenances], locked);
+  await markStale(tx.q, stale.map(feedMessageRow));
+
+  // The master patient index links the Patients written at commit, each as its sender's record (`meta.source`).
+  return answers;
+}
+
+/** A merge message's operations in order (ADR 6); returns the references written. */
+async function applyMerge(tx: StoreTransaction, a: Arrival): Promise<string[]> {
+  const written: string[] = [];
+  for (const op of a.mapped.operations) {
+    if (op.kind === 'merge') {
+      written.push(...(await mergePatients(tx, op.survivingPatientId, op.priorPatientId, a.message)));
+      continue;
+    }
+    const key = keyOf(op);
+    const current = (await tx.readManyForUpdate([key])).get(refOf(op));
+    const change = applyFeedOperation(current, op, a.mapped.eventTime);
+    if (change.outcome === 'skip') continue;
+    await tx.upsertMany([change.resource]);
+    written.push(refOf(op));
+  }
+  return written;
+}
+
+/**
+ * A failure that is the message's (what it makes is refused by the store: an OperationOutcome error, or the
+ * database refusing a value: SQLSTATE class 22 data exception, 23 integrity constraint other than a unique key
+ * that a concurrent writer may hold, 54 a value over a limit such as an index entry's size), not the database's
+ * or a race's.
+ */
+function isRefusal(e: unknown): boolean {
+  // A key created by another writer after this one's lock is a race, not the message's fault: no ACK, and the
+  // message sent again finds the resource and updates it.
+  if (isOperationOutcomeError(e)) return e.status >= 400 && e.status < 500 && refusalCode(e) !== 'resource.id-taken';
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return false;
+  return code.startsWith('22') || (code.startsWith('23') && code !== '23505') || code.startsWith('54');
+}
+
+/** What a refusal was, for the log: a fixed code, never the error's text (it may quote ids or values). */
+function refusalCode(e: unknown): string {
+  if (isOperationOutcomeError(e)) return e.outcome.issue?.[0]?.details?.coding?.[0]?.code ?? String(e.status);
+  return String((e as { code?: unknown }).code);
+}
+
+const refOf = (op: Exclude<FeedOperation, { kind: 'merge' }>) => {
+  const k = keyOf(op);
+  return `${k.resourceType}/${k.id}`;
+};
 
 function keyOf(op: Exclude<FeedOperation, { kind: 'merge' }>) {
   return op.kind === 'upsert'
@@ -312,10 +414,19 @@ export async function unmergePatients(store: FhirStore, sender: string, controlI
   });
 }
 
+function stampSource(resource: Resource, sender: string): void {
+  resource.meta = { ...resource.meta, source: sender };
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+const provenanceIdOf = (message: Hl7Message) => toResourceId(`hl7-${message.sendingFacility}-${message.controlId}`);
+
 function provenanceOf(message: Hl7Message, targets: string[], recorded: string) {
   return {
     resourceType: 'Provenance',
-    id: toResourceId(`hl7-${message.sendingFacility}-${message.controlId}`),
+    id: provenanceIdOf(message),
+    meta: { source: message.sendingFacility },
     target: targets.map((reference) => ({ reference })),
     recorded,
     activity: {
