@@ -78,7 +78,7 @@ export function createIdentityService(options: IdentityServiceOptions) {
       return { personId: current.personId, outcome: await outcomeOf(q, current), method: current.method };
     }
     const now = tx.now();
-    await replaceBlockingKeys(q, patientId, keys);
+    await replaceBlockingKeys(q, patientId, keys, current === undefined);
 
     if (current?.method === 'manual') {
       // A user's decision stands when the source updates its demographics: re-matching could undo it silently.
@@ -152,19 +152,26 @@ export function createIdentityService(options: IdentityServiceOptions) {
               },
             }))
         : [];
-    await supersedeReviews(
-      q,
-      patientId,
-      reviewCandidates.map((c) => c.personId),
-      now,
-    );
+    // A record new to the index has no open review (a deleted one's were superseded when it left).
+    if (current !== undefined) {
+      await supersedeReviews(
+        q,
+        patientId,
+        reviewCandidates.map((c) => c.personId),
+        now,
+      );
+    }
     const opened = await openReviewRows(q, patientId, reviewCandidates, now);
     for (const candidate of opened) {
       const c = reviewCandidates.find((r) => r.personId === candidate);
       events.push({ action: 'review-open', patientId, personId: candidate, detail: { score: c?.score ?? null } });
     }
     await insertEvents(q, events, now);
-    await writePersons(tx, previous !== undefined && previous !== personId ? [personId, previous] : [personId]);
+    await writePersons(
+      tx,
+      previous !== undefined && previous !== personId ? [personId, previous] : [personId],
+      new Map([[patientId, patient]]),
+    );
     return { personId, outcome: decision.outcome, method };
   }
 
@@ -520,7 +527,11 @@ export function createIdentityService(options: IdentityServiceOptions) {
 
   // FHIR Person from the link table: one link per record, assurance by how it was linked (ADR 6), name, sex and
   // birth date from the best record. Written only when its content changed, so that no version is empty.
-  async function writePersons(tx: StoreTransaction, personIds: readonly string[]): Promise<void> {
+  async function writePersons(
+    tx: StoreTransaction,
+    personIds: readonly string[],
+    known: ReadonlyMap<string, Patient> = new Map(),
+  ): Promise<void> {
     const ids = [...new Set(personIds)];
     const records = await recordsOfPersons(tx.q, ids);
     const existing = await tx.readManyForUpdate(ids.map((id) => ({ resourceType: 'Person', id })));
@@ -529,7 +540,7 @@ export function createIdentityService(options: IdentityServiceOptions) {
       const mine = records.filter((r) => r.personId === id);
       const before = existing.get(`Person/${id}`);
       if (mine.length === 0 && !before) continue;
-      const person = await buildPerson(tx, id, mine);
+      const person = await buildPerson(tx, id, mine, known);
       if (before && canonicalJson(withoutMeta(before)) === canonicalJson(person)) continue;
       writes.push(person);
     }
@@ -554,7 +565,12 @@ export function createIdentityService(options: IdentityServiceOptions) {
 
 export type IdentityService = ReturnType<typeof createIdentityService>;
 
-async function buildPerson(tx: StoreTransaction, id: string, records: readonly IndexedRecord[]): Promise<Person> {
+async function buildPerson(
+  tx: StoreTransaction,
+  id: string,
+  records: readonly IndexedRecord[],
+  known: ReadonlyMap<string, Patient>,
+): Promise<Person> {
   if (records.length === 0) return { resourceType: 'Person', id, active: false };
   const verified = records.find((r) => r.record.nhsNumberVerified && r.record.nhsNumber !== undefined);
   const verifiedNhs = verified?.record.nhsNumber;
@@ -563,7 +579,8 @@ async function buildPerson(tx: StoreTransaction, id: string, records: readonly I
     assurance: assuranceOf(r, verifiedNhs),
   }));
   const best = [...records].sort((a, b) => rankRecord(b) - rankRecord(a) || a.patientId.localeCompare(b.patientId))[0]!;
-  const source = await readPatient(tx, best.patientId);
+  // The Patient being linked is at hand: reading it back would cost a flush and a query.
+  const source = known.get(best.patientId) ?? (await readPatient(tx, best.patientId));
   const person: Person = { resourceType: 'Person', id, active: true };
   if (verifiedNhs !== undefined) person.identifier = [{ system: NHS_NUMBER_SYSTEM, value: verifiedNhs }];
   const name = source?.name?.find((n) => n.use !== 'old' && n.use !== 'maiden') ?? source?.name?.[0];

@@ -98,8 +98,14 @@ export async function deleteRecord(q: Queryable, patientId: string): Promise<voi
   await q.query('DELETE FROM mpi_record WHERE patient_id = $1', [patientId]);
 }
 
-export async function replaceBlockingKeys(q: Queryable, patientId: string, keys: readonly string[]): Promise<void> {
-  await q.query('DELETE FROM mpi_block WHERE patient_id = $1', [patientId]);
+/** Sets a record's blocking keys; `fresh` when the record is new to the index (no old keys to remove). */
+export async function replaceBlockingKeys(
+  q: Queryable,
+  patientId: string,
+  keys: readonly string[],
+  fresh = false,
+): Promise<void> {
+  if (!fresh) await q.query('DELETE FROM mpi_block WHERE patient_id = $1', [patientId]);
   if (keys.length === 0) return;
   await q.query(
     'INSERT INTO mpi_block (key, patient_id) SELECT DISTINCT k, $2 FROM unnest($1::text[]) AS k ON CONFLICT DO NOTHING',
