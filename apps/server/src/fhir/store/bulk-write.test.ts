@@ -133,3 +133,22 @@ test('writeBulk refuses the same resource twice in one call', async () => {
   );
   await assert.rejects(bulk.read('Patient', 'twice'), /not known/);
 });
+
+test('a transaction that checks references (a client API write) has them checked as the store does', async () => {
+  const dangling = {
+    resourceType: 'Observation',
+    id: 'dangling',
+    status: 'final',
+    code: { text: 'x' },
+    subject: { reference: 'Patient/nobody-here' },
+  } as Resource;
+  await assert.rejects(
+    bulk.transaction((tx) => {
+      tx.checkReferences = true;
+      return writeBulk(tx, [dangling]);
+    }),
+    (e: unknown) => isOperationOutcomeError(e) && e.status === 422,
+  );
+  await bulk.transaction((tx) => writeBulk(tx, [dangling]));
+  assert.equal((await bulk.read('Observation', 'dangling')).patientKey, 'nobody-here');
+});

@@ -57,6 +57,9 @@ export async function writeBulk(
   const method = options.method ?? 'PUT';
   if (options.source !== undefined) tx.recordSource(options.source);
   const source = options.source;
+  // References are checked for a client's API writes only (a load may send one before what it names): such a
+  // transaction takes the store's own path, which notes them.
+  if (tx.checkReferences) return tx.upsertMany(resources, method);
   await tx.flush();
   const q = tx.q;
   const model = tx.store.model;
