@@ -32,6 +32,11 @@ function ndjsonFiles(target: string): string[] {
   return out.sort();
 }
 
+/** Bulk Data exports name each file by the type of resource it holds: `Patient.ndjson`, `Patient.000.ndjson`. */
+function isPatientFile(file: string): boolean {
+  return /^Patient[._-]/.test(path.basename(file));
+}
+
 interface Outcome {
   issue: { severity: string; diagnostics?: string; expression?: string[] }[];
 }
@@ -134,10 +139,26 @@ export async function runImport(argv: string[], env: NodeJS.ProcessEnv = process
     }
     await send();
   };
+  // The master patient index links each Patient in the transaction that writes it, and linking waits on keys
+  // that many people share (birth year, postcode district): two Patient files at once mostly wait on each
+  // other, holding two of the slots. So one Patient file is sent at a time, and the other slots take the rest.
   const queue = [...files];
+  let patientFileInFlight = false;
+  const next = () => {
+    const at = patientFileInFlight ? queue.findIndex((f) => !isPatientFile(f)) : 0;
+    return at < 0 ? undefined : queue.splice(at, 1)[0];
+  };
   await Promise.all(
     Array.from({ length: Math.min(IN_FLIGHT, queue.length) }, async () => {
-      for (let file = queue.shift(); file !== undefined; file = queue.shift()) await importFile(file);
+      for (let file = next(); file !== undefined; file = next()) {
+        const patients = isPatientFile(file);
+        if (patients) patientFileInFlight = true;
+        try {
+          await importFile(file);
+        } finally {
+          if (patients) patientFileInFlight = false;
+        }
+      }
     }),
   );
   progress.finish();
