@@ -54,7 +54,7 @@ export async function buildApp(config: Config, db: Db, options: { clock?: Clock;
     sources: config.hl7Sources,
     timeZone: config.hl7TimeZone,
   });
-  registerHl7Routes(http, hl7);
+  registerHl7Routes(http, hl7, { userOf: (authorization) => clients.require(authorization, 'identity').id });
   registerIdentityRoutes(http, identity, { userOf: (authorization) => clients.require(authorization, 'identity').id });
   http.get('/health', async () => {
     await db.query('SELECT 1');

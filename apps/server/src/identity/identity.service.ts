@@ -88,8 +88,14 @@ export function createIdentityService(options: IdentityServiceOptions) {
       return { personId: current.personId, outcome: 'MATCH', method: 'manual' };
     }
 
+    // A record its own source merged into another (HL7 A40: inactive, `replaced-by`) is that person's: the
+    // source says so, whatever its remaining demographics (a record made by a merge may hold none).
+    const survivorRecord = replacedByOf(patient);
+    const merged = survivorRecord === undefined ? undefined : await readRecord(q, survivorRecord);
     const rejected = await rejectedPersonsOf(q, patientId);
-    const found = (await findCandidates(q, keys, patientId)).filter((c) => !rejected.has(c.personId));
+    const found = merged
+      ? [{ patientId: merged.patientId, personId: merged.personId, record: merged.record }]
+      : (await findCandidates(q, keys, patientId)).filter((c) => !rejected.has(c.personId));
     const candidatePersons = [...new Set(found.map((c) => c.personId))];
     await lockPersons(q, [...candidatePersons, ...(current ? [current.personId] : [])]);
     const verified = await verifiedNhsNumbersOf(q, candidatePersons);
@@ -100,7 +106,13 @@ export function createIdentityService(options: IdentityServiceOptions) {
         : { personId: c.personId, record: c.record, personVerifiedNhsNumber: nhs };
     });
     // IndexedCandidate.personVerifiedNhsNumber: a person holding another verified number is never linked.
-    const decision = decideLink(record, indexed, weights, thresholds);
+    // Unless that would put two verified NHS numbers on one person (invariant 2): then it is matched as any other.
+    const mergedNhs = merged ? verified.get(merged.personId) : undefined;
+    const mine = record.nhsNumberVerified ? record.nhsNumber : undefined;
+    const decision: ReturnType<typeof decideLink> =
+      merged && (mine === undefined || mergedNhs === undefined || mine === mergedNhs)
+        ? { outcome: 'MATCH', personId: merged.personId, candidates: [] }
+        : decideLink(record, indexed, weights, thresholds);
 
     let personId: string;
     let method: LinkMethod;
@@ -632,6 +644,12 @@ async function readPatient(tx: StoreTransaction, id: string): Promise<Patient | 
     // Not stored (an index fed without the store) or deleted: the Person keeps what the index holds.
     return undefined;
   }
+}
+
+function replacedByOf(patient: Patient): string | undefined {
+  if (patient.active !== false) return undefined;
+  const ref = patient.link?.find((l) => l.type === 'replaced-by')?.other?.reference;
+  return ref?.startsWith('Patient/') ? ref.slice('Patient/'.length) : undefined;
 }
 
 async function requireRecord(q: Queryable, patientId: string): Promise<IndexedRecord> {

@@ -43,4 +43,13 @@ CREATE TABLE feed_merge (
 CREATE INDEX feed_merge_prior_idx ON feed_merge (prior_patient_id);
 `,
   },
+  {
+    // A merge that contradicts one already applied is parked for review, never applied (reliability row 11).
+    id: 'feeds-hl7v2-003',
+    sql: `
+ALTER TABLE feed_message DROP CONSTRAINT feed_message_outcome_check;
+ALTER TABLE feed_message ADD CONSTRAINT feed_message_outcome_check CHECK (outcome IN ('applied', 'stale', 'parked'));
+CREATE INDEX feed_message_parked_idx ON feed_message (received_at) WHERE outcome = 'parked';
+`,
+  },
 ];

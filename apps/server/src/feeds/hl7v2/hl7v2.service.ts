@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isOperationOutcomeError, type Resource } from '@joinedup/fhir';
+import { conflict, isOperationOutcomeError, type Resource } from '@joinedup/fhir';
 import type { FhirStore, StoreTransaction } from '../../fhir/store/store.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/log.ts';
@@ -8,10 +8,11 @@ import { decodeHl7Bytes } from './decode.ts';
 import { formatHl7Timestamp } from './hl7-datetime.ts';
 import { parseHl7, type Hl7Message } from './hl7-message.ts';
 import { createGroupCommit } from './group-commit.ts';
-import { claimKey, claimMessages, markStale, type FeedMessageRow } from './hl7v2.store.ts';
+import { claimKey, claimMessages, markStale, parkedMessages, parkMessage, type FeedMessageRow } from './hl7v2.store.ts';
 import {
   applyFeedOperation,
   mapHl7Message,
+  SOURCE_EVENT_TIME_URL,
   toResourceId,
   type FeedOperation,
   type MapResult,
@@ -65,6 +66,9 @@ const MAX_BATCH_CHARACTERS = 4 * 1024 * 1024;
  * a batch fails, each of its messages is tried again in a transaction of its own, so one refused message does
  * not fail the others.
  */
+/** Times a batch is run again after losing a race to create the same record. */
+const MAX_RACE_RETRIES = 5;
+
 export function createHl7FeedService(deps: Hl7FeedDeps) {
   const bySender = new Map(deps.sources.map((s) => [s.facility, s]));
 
@@ -94,7 +98,17 @@ export function createHl7FeedService(deps: Hl7FeedDeps) {
     isAlone: isMerge,
     async commit(batch) {
       try {
-        return await deps.store.transaction((tx) => applyMessages(tx, batch));
+        // A record created by a concurrent transaction after this one looked (two batches about one new patient)
+        // is a race, not the message's fault: run again, and the record is then found and updated.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await deps.store.transaction((tx) => applyMessages(tx, batch));
+          } catch (e) {
+            if (attempt >= MAX_RACE_RETRIES || !isOperationOutcomeError(e) || refusalCode(e) !== 'resource.id-taken') {
+              throw e;
+            }
+          }
+        }
       } catch (e) {
         if (batch.length > 1 || !isRefusal(e)) throw e;
         deps.log.warn('hl7v2 message refused by the store', { code: refusalCode(e) });
@@ -151,10 +165,20 @@ export function createHl7FeedService(deps: Hl7FeedDeps) {
       // several senders' messages, and the master patient index records each Patient against its own.
       for (const op of mapped.operations) if (op.kind === 'upsert') stampSource(op.resource, message.sendingFacility);
       // Everything up to here is synchronous, so messages are queued in the order they were received.
-      return feed.submit({ message, mapped, accepted: ack({ message }, 'AA') });
+      const arrival: Arrival = { message, mapped, accepted: ack({ message }, 'AA') };
+      if (isMerge(arrival)) {
+        arrival.parked = ack({ message }, 'AE', [
+          { code: '207', severity: 'E', text: 'The merge contradicts an earlier merge: held for review, not applied' },
+        ]);
+      }
+      return feed.submit(arrival);
     },
     /** Resolves once no message is queued or being committed. */
     idle: () => feed.idle(),
+    /** Reverses one A40 of a sender (by its MSH-10); the resources moved back. */
+    unmerge: (sender: string, controlId: string) => unmergePatients(deps.store, sender, controlId),
+    /** Merges parked for review (row 11), oldest first. */
+    parked: (limit: number) => parkedMessages(deps.store.db, limit),
   };
 }
 
@@ -163,6 +187,8 @@ interface Arrival {
   message: Hl7Message;
   mapped: MappedMessage;
   accepted: string;
+  /** For a merge: the AE it gets when it is parked for review instead of applied. */
+  parked?: string;
 }
 
 type MappedMessage = Extract<MapResult, { ok: true }>;
@@ -212,9 +238,15 @@ async function applyMessages(tx: StoreTransaction, batch: readonly Arrival[]): P
   if (merge) {
     if (toApply.length > 1) throw new Error('A merge is applied alone');
     tx.source = merge.message.sendingFacility;
-    const written = await applyMerge(tx, merge);
-    if (written.length === 0) await markStale(tx.q, [feedMessageRow(merge)]);
-    else await tx.upsertMany([provenanceOf(merge.message, written, tx.now()) as Resource]);
+    const result = await applyMerge(tx, merge);
+    if (result === 'parked') {
+      // Reliability matrix row 11: a merge that contradicts one already applied (PID and MRG reversed, or a
+      // record merged elsewhere) is kept for a person to resolve and never applied; the sender sees AE.
+      await parkMessage(tx.q, feedMessageRow(merge), merge.parked!);
+      return answers.map(() => merge.parked!);
+    }
+    if (result.length === 0) await markStale(tx.q, [feedMessageRow(merge)]);
+    else await tx.upsertMany([provenanceOf(merge.message, result, tx.now()) as Resource]);
     return answers;
   }
 
@@ -232,8 +264,11 @@ async function applyMessages(tx: StoreTransaction, batch: readonly Arrival[]): P
   const stale: Arrival[] = [];
   for (const a of toApply) {
     const written = new Set<string>();
-    for (const op of a.mapped.operations) {
-      if (op.kind === 'merge') continue;
+    for (const original of a.mapped.operations) {
+      if (original.kind === 'merge') continue;
+      // What arrives for a Patient its source has merged away goes to the survivor (row 11: a result sent after
+      // the merge must not land on the record the merge retired).
+      const op = redirected(original, current);
       const ref = refOf(op);
       const change = applyFeedOperation(current.get(ref), op, a.mapped.eventTime);
       if (change.outcome === 'skip') continue;
@@ -252,19 +287,65 @@ async function applyMessages(tx: StoreTransaction, batch: readonly Arrival[]): P
   return answers;
 }
 
-/** A merge message's operations in order (ADR 6); returns the references written. */
-async function applyMerge(tx: StoreTransaction, a: Arrival): Promise<string[]> {
+/** The Patient a merged-away Patient was replaced by (its source's A40), if it is one. */
+function replacedBy(patient: Resource | undefined): string | undefined {
+  const p = patient as { active?: boolean; link?: { type?: string; other?: { reference?: string } }[] } | undefined;
+  if (p?.active !== false) return undefined;
+  const ref = p.link?.find((l) => l.type === 'replaced-by')?.other?.reference;
+  return ref?.startsWith('Patient/') ? ref.slice('Patient/'.length) : undefined;
+}
+
+/**
+ * An operation on a resource of a Patient that was merged away, re-pointed at the surviving Patient (following a
+ * chain of merges as far as the Patients read for the batch show it). The Patient itself is left as it is:
+ * `applyFeedOperation` keeps its merged state.
+ */
+function redirected(
+  op: FeedOperation & { kind: 'upsert' | 'cancel' },
+  current: ReadonlyMap<string, Resource | undefined>,
+) {
+  if (op.kind !== 'upsert' || op.resource.resourceType === 'Patient') return op;
+  let text = JSON.stringify(op.resource);
+  let changed = false;
+  for (const [ref, resource] of current) {
+    if (!ref.startsWith('Patient/')) continue;
+    let survivor = replacedBy(resource);
+    for (let hops = 0; survivor !== undefined && hops < 8; hops++) {
+      const next = replacedBy(current.get(`Patient/${survivor}`));
+      if (next === undefined) break;
+      survivor = next;
+    }
+    const from = JSON.stringify(ref);
+    if (survivor === undefined || !text.includes(from)) continue;
+    text = text.split(from).join(JSON.stringify(`Patient/${survivor}`));
+    changed = true;
+  }
+  return changed ? { ...op, resource: JSON.parse(text) as Resource } : op;
+}
+
+/**
+ * A merge message's operations in order (ADR 6); returns the references written, or `parked` when the merge
+ * contradicts one already applied (then nothing is written).
+ */
+async function applyMerge(tx: StoreTransaction, a: Arrival): Promise<string[] | 'parked'> {
   const written: string[] = [];
   for (const op of a.mapped.operations) {
     if (op.kind === 'merge') {
-      written.push(...(await mergePatients(tx, op.survivingPatientId, op.priorPatientId, a.message)));
+      const merged = await mergePatients(tx, op.survivingPatientId, op.priorPatientId, a.message, a.mapped.eventTime);
+      if (merged === 'parked') return 'parked';
+      written.push(...merged);
       continue;
     }
     const key = keyOf(op);
     const current = (await tx.readManyForUpdate([key])).get(refOf(op));
     const change = applyFeedOperation(current, op, a.mapped.eventTime);
     if (change.outcome === 'skip') continue;
-    await tx.upsertMany([change.resource]);
+    const [write] = await tx.upsertMany([change.resource]);
+    if (current === undefined && !write!.created) {
+      // Created by a concurrent transaction after this one read it: what was decided from "absent" may be older
+      // than what is there. Run again (the caller retries this error), deciding from what is stored.
+      throw conflict(`${refOf(op)} was created while the merge ran`, { code: 'resource.id-taken' });
+    }
     written.push(refOf(op));
   }
   return written;
@@ -302,17 +383,6 @@ function keyOf(op: Exclude<FeedOperation, { kind: 'merge' }>) {
     : { resourceType: op.resourceType, id: op.id };
 }
 
-async function readIfPresent(tx: StoreTransaction, type: string, id: string): Promise<Resource | undefined> {
-  try {
-    const v = await tx.read(type, id);
-    return v.content ? (JSON.parse(v.content) as Resource) : undefined;
-  } catch (e) {
-    // Not there (404) or deleted (410); anything else (the database) must fail the message, not overwrite.
-    if (isOperationOutcomeError(e) && (e.status === 404 || e.status === 410)) return undefined;
-    throw e;
-  }
-}
-
 /**
  * ADT A40 within one source (ADR 6; domain.md 2.2): every resource in the prior Patient's compartment is moved to
  * the survivor (its references to the prior Patient re-pointed), the prior Patient is made inactive and
@@ -324,12 +394,31 @@ async function mergePatients(
   survivorId: string,
   priorId: string,
   message: Hl7Message,
-): Promise<string[]> {
-  const prior = await readIfPresent(tx, 'Patient', priorId);
-  const survivor = await readIfPresent(tx, 'Patient', survivorId);
-  if (!prior || !survivor || priorId === survivorId) return [];
-  const moved = await repoint(tx, priorId, survivorId);
-  await tx.upsertMany([
+  eventTime: string,
+): Promise<string[] | 'parked'> {
+  const found = await tx.readManyForUpdate([
+    { resourceType: 'Patient', id: priorId },
+    { resourceType: 'Patient', id: survivorId },
+  ]);
+  const survivor = found.get(`Patient/${survivorId}`);
+  if (!survivor || priorId === survivorId) return [];
+  // A survivor that was itself merged away (PID and MRG reversed after an earlier merge, or a chain the sender
+  // got wrong) is never written to: park the message.
+  if (replacedBy(survivor) !== undefined) return 'parked';
+  const existing = found.get(`Patient/${priorId}`);
+  const priorSurvivor = replacedBy(existing);
+  if (priorSurvivor === survivorId) return []; // merged already: nothing to do
+  if (priorSurvivor !== undefined) return 'parked'; // merged into another record already
+  // A merge arriving before the prior record's registration: the prior Patient is made now, merged, with the
+  // merge's event time, so that its older registration and results (redirected) cannot revive it.
+  const prior: Resource = existing ?? {
+    resourceType: 'Patient',
+    id: priorId,
+    meta: { source: message.sendingFacility },
+    extension: [{ url: SOURCE_EVENT_TIME_URL, valueInstant: eventTime }],
+  };
+  const moved = existing ? await repoint(tx, priorId, survivorId) : [];
+  const [priorWrite] = await tx.upsertMany([
     { ...prior, active: false, link: [{ other: { reference: `Patient/${survivorId}` }, type: 'replaced-by' }] },
     {
       ...survivor,
@@ -341,6 +430,11 @@ async function mergePatients(
       ],
     },
   ] as Resource[]);
+  if (!existing && !priorWrite!.created) {
+    // The prior record's registration was committed by a concurrent transaction after this one looked: its data
+    // must be moved, not written over. Run the merge again (the caller retries this error), now finding it.
+    throw conflict(`Patient/${priorId} was created while the merge ran`, { code: 'resource.id-taken' });
+  }
   await tx.q.query(
     `INSERT INTO feed_merge (sender, control_id, prior_patient_id, surviving_patient_id, merged_at, moved)
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
@@ -385,6 +479,20 @@ export async function unmergePatients(store: FhirStore, sender: string, controlI
     const moved = typeof merge.moved === 'string' ? (JSON.parse(merge.moved) as string[]) : merge.moved;
     const priorId = merge.prior_patient_id;
     const survivorId = merge.surviving_patient_id;
+    // What this merge moved has moved on if the survivor was merged away since: undo that merge first, so that
+    // every moved resource comes back (reliability matrix row 5).
+    const later = await tx.q.query<{ control_id: string }>(
+      `SELECT control_id FROM feed_merge WHERE sender = $1 AND prior_patient_id = $2 AND unmerged_at IS NULL LIMIT 1`,
+      [sender, survivorId],
+    );
+    if (later[0]) {
+      throw conflict(
+        `Patient/${survivorId} was merged again since (MSH-10 ${later[0].control_id}): unmerge that first`,
+        {
+          code: 'hl7.unmerge-order',
+        },
+      );
+    }
     const back = await repoint(tx, survivorId, priorId, moved);
     const patients = await tx.readManyForUpdate([
       { resourceType: 'Patient', id: priorId },

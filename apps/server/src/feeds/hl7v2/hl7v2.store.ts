@@ -87,3 +87,34 @@ export async function markStale(q: Queryable, rows: readonly { sender: string; c
     [rows.map((r) => r.sender), rows.map((r) => r.controlId)],
   );
 }
+
+/** Marks a message parked for review (`outcome = 'parked'`), with the ACK it was answered. */
+export async function parkMessage(q: Queryable, row: { sender: string; controlId: string }, ack: string) {
+  await q.query(`UPDATE feed_message SET outcome = 'parked', ack = $3 WHERE sender = $1 AND control_id = $2`, [
+    row.sender,
+    row.controlId,
+    ack,
+  ]);
+}
+
+/** Messages parked for review, oldest first: what they were and about whom, never their text. */
+export async function parkedMessages(q: Queryable, limit: number) {
+  const rows = await q.query<{
+    sender: string;
+    control_id: string;
+    message_type: string;
+    received_at: string;
+    patient_id: string | null;
+  }>(
+    `SELECT sender, control_id, message_type, received_at, patient_id FROM feed_message
+      WHERE outcome = 'parked' ORDER BY received_at, sender, control_id LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => ({
+    sender: r.sender,
+    controlId: r.control_id,
+    messageType: r.message_type,
+    receivedAt: r.received_at,
+    patientId: r.patient_id,
+  }));
+}
