@@ -49,7 +49,7 @@ test('npm run import loads every NDJSON line of a directory, and reports rejecte
       0,
     );
   assert.ok(lines > 500, `only ${lines} lines`);
-  assert.equal(await quietly(() => runImport([path.join(dir, 'bulk'), '--url', base])), 0);
+  assert.equal(await quietly(() => runImport([path.join(dir, 'bulk'), '--url', base, '--parallel', '8'])), 0);
   const patients = fs.readdirSync(path.join(dir, 'bulk')).reduce((n, ods) => {
     const f = path.join(dir, 'bulk', ods, 'Patient.ndjson');
     return n + (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').trim().split('\n').length : 0);
@@ -79,8 +79,9 @@ test('npm run import loads every NDJSON line of a directory, and reports rejecte
   assert.equal((await app.request('GET', '/fhir/Patient/ok-1')).status, 200);
 });
 
-test('a missing path and bad options give usage, exit code 2', async () => {
+test('a missing path and bad options (--parallel out of range) give usage, exit code 2', async () => {
   assert.equal(await quietly(() => runImport([])), 2);
   assert.equal(await quietly(() => runImport([path.join(dir, 'nope')])), 2);
   assert.equal(await quietly(() => runImport(['--nonsense'])), 2);
+  assert.equal(await quietly(() => runImport([dir, '--parallel', '0'])), 2);
 });

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { formatInt, Progress, say } from '@joinedup/terminal';
 import type { RejectedLine } from './ndjson-import.ts';
 
-const USAGE = `Usage: npm run import -- DIR|FILE [--url URL] [--source ODS] [--report FILE]
+const USAGE = `Usage: npm run import -- DIR|FILE [--url URL] [--source ODS] [--report FILE] [--parallel N]
 
 Imports FHIR NDJSON files (every *.ndjson under DIR) into a running joinedup server through POST /fhir/$import,
 in requests of about 5,000 lines, with a progress bar. Lines that are not stored are listed with their file,
@@ -13,11 +13,12 @@ line number and reason (in --report as NDJSON, else the first 20 on the terminal
 any line was rejected.
   --url URL      the server's FHIR base (default: http://127.0.0.1:8080/fhir, or JOINEDUP_BASE_URL + /fhir)
   --source ODS   the sending organisation, recorded as meta.source
-  --report FILE  write every rejected line's file, line number and reason there`;
+  --report FILE  write every rejected line's file, line number and reason there
+  --parallel N   files sent at once, 1 to 16 (default 4); each takes one of the server's database connections`;
 
 const CHUNK_LINES = 5_000;
 const CHUNK_BYTES = 8 * 1024 * 1024;
-/** Files sent at once: the server writes them in parallel transactions. */
+/** Files sent at once by default: the server writes them in parallel transactions. */
 const IN_FLIGHT = 4;
 
 function ndjsonFiles(target: string): string[] {
@@ -69,7 +70,7 @@ async function sendChunk(
 
 /** `npm run import`: NDJSON files into a running server, with progress and a report of rejected lines. */
 export async function runImport(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let values: { url?: string; source?: string; report?: string; help?: boolean };
+  let values: { url?: string; source?: string; report?: string; parallel?: string; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -77,6 +78,7 @@ export async function runImport(argv: string[], env: NodeJS.ProcessEnv = process
       allowPositionals: true,
       options: {
         url: { type: 'string' },
+        parallel: { type: 'string' },
         source: { type: 'string' },
         report: { type: 'string' },
         help: { type: 'boolean' },
@@ -93,6 +95,11 @@ export async function runImport(argv: string[], env: NodeJS.ProcessEnv = process
   }
   if (!fs.existsSync(target)) {
     say(`${target} does not exist`);
+    return 2;
+  }
+  const parallel = values.parallel === undefined ? IN_FLIGHT : Number(values.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) {
+    say(`--parallel must be a whole number from 1 to 16\n\n${USAGE}`);
     return 2;
   }
   const base = values.url ?? `${env.JOINEDUP_BASE_URL ?? 'http://127.0.0.1:8080'}/fhir`;
@@ -141,15 +148,20 @@ export async function runImport(argv: string[], env: NodeJS.ProcessEnv = process
   };
   // The master patient index links each Patient in the transaction that writes it, and linking waits on keys
   // that many people share (birth year, postcode district): two Patient files at once mostly wait on each
-  // other, holding two of the slots. So one Patient file is sent at a time, and the other slots take the rest.
+  // other, holding slots. So one Patient file is sent at a time, each as soon as the last is done (linking then
+  // runs from the start, beside everything else), and the other slots take the other files.
   const queue = [...files];
   let patientFileInFlight = false;
-  const next = () => {
-    const at = patientFileInFlight ? queue.findIndex((f) => !isPatientFile(f)) : 0;
+  const next = (): string | undefined => {
+    if (!patientFileInFlight) {
+      const at = queue.findIndex(isPatientFile);
+      return at < 0 ? queue.shift() : queue.splice(at, 1)[0];
+    }
+    const at = queue.findIndex((f) => !isPatientFile(f));
     return at < 0 ? undefined : queue.splice(at, 1)[0];
   };
   await Promise.all(
-    Array.from({ length: Math.min(IN_FLIGHT, queue.length) }, async () => {
+    Array.from({ length: Math.min(parallel, queue.length) }, async () => {
       for (let file = next(); file !== undefined; file = next()) {
         const patients = isPatientFile(file);
         if (patients) patientFileInFlight = true;

@@ -81,7 +81,7 @@ export async function writeBulk(
     let created = true;
     if (!claimed.has(key)) {
       const existing = current.get(key);
-      // Claimed by a writer that committed after this claim was tried: updated on top of it below.
+      // A key without a current row: left to the store's own update below, as upsertMany does.
       if (!existing) return raced.push(i);
       w.previousKey = locked.get(key)!;
       w.version.versionId = existing.version_id + 1;
