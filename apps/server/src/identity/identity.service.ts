@@ -9,29 +9,33 @@ import {
   decideLink,
   DEFAULT_THRESHOLDS,
   type IndexedCandidate,
+  type LinkDecision,
   type MatchOutcome,
   type MatchThresholds,
 } from './match.ts';
 import { DEFAULT_WEIGHTS, type MatchWeights } from './weights.ts';
 import {
+  candidatesByKey,
   decideReviewRow,
   deleteRecord,
   eventsOf,
-  findCandidates,
   insertEvents,
   listOpenReviews,
   lockBlockingKeys,
   lockPersons,
+  memberCounts,
   openReviewRows,
   readRecord,
+  readRecords,
   readReview,
   recordsOfPersons,
-  rejectedPersonsOf,
+  rejectedPersonsOfMany,
   replaceBlockingKeys,
+  replaceBlockingKeysMany,
   setPerson,
   storedRecords,
   supersedeReviews,
-  upsertRecord,
+  upsertRecords,
   verifiedNhsNumbersOf,
   type IndexedRecord,
   type LinkMethod,
@@ -53,6 +57,12 @@ export interface IdentityServiceOptions {
 }
 
 const MAX_REVIEW_PAGE = 1000;
+
+interface ReviewCandidate {
+  personId: string;
+  score: number;
+  reasons: unknown;
+}
 /** The source of a Patient written by a writer that did not say whose data it is. */
 export const UNKNOWN_SOURCE = 'unknown';
 const MAX_USER_LENGTH = 200;
@@ -64,127 +74,217 @@ export function createIdentityService(options: IdentityServiceOptions) {
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
 
   async function linkPatient(tx: StoreTransaction, patient: Patient, source: string): Promise<LinkResult> {
-    const patientId = patient.id;
-    if (patientId === undefined || patientId === '') {
-      throw invalid('A Patient must have an id to be indexed', { expression: 'Patient.id' });
-    }
+    const [result] = await linkMany(tx, [{ patient, source }]);
+    return result!;
+  }
+
+  /**
+   * Links many source Patients in the caller's transaction, in a handful of statements whatever their number:
+   * all their blocking keys locked at once (sorted), their records and candidates read at once, the candidate
+   * persons locked at once; then each record decided in id order, in memory, against the index and against the
+   * records of the batch decided before it (two records of one person in one batch make one person); then the
+   * records, keys, events and Persons written at once. Returns each item's link, in the order given.
+   */
+  async function linkMany(
+    tx: StoreTransaction,
+    items: readonly { patient: Patient; source: string }[],
+  ): Promise<LinkResult[]> {
     const q = tx.q;
-    const record: MatchRecord = { ...fromFhirPatient(patient, source), id: patientId };
-    const keys = blockingKeys(record);
-    await lockBlockingKeys(q, [...keys, `patient:${patientId}`]);
-    const current = await readRecord(q, patientId);
-    if (current && current.source === source && canonicalJson(current.record) === canonicalJson(record)) {
-      // Relinking an unchanged record is a no-op: no new versions, no events.
-      return { personId: current.personId, outcome: await outcomeOf(q, current), method: current.method };
+    const incoming = new Map<string, { patient: Patient; source: string; record: MatchRecord; keys: string[] }>();
+    for (const { patient, source } of items) {
+      const patientId = patient.id;
+      if (patientId === undefined || patientId === '') {
+        throw invalid('A Patient must have an id to be indexed', { expression: 'Patient.id' });
+      }
+      const record: MatchRecord = { ...fromFhirPatient(patient, source), id: patientId };
+      incoming.set(patientId, { patient, source, record, keys: blockingKeys(record) });
     }
+    const ids = [...incoming.keys()].sort();
+    await lockBlockingKeys(q, [...[...incoming.values()].flatMap((r) => r.keys), ...ids.map((id) => `patient:${id}`)]);
+    const currents = await readRecords(q, ids);
+    const results = new Map<string, LinkResult>();
+
+    // Relinking an unchanged record is a no-op: no new versions, no events.
+    const changed: string[] = [];
+    for (const id of ids) {
+      const r = incoming.get(id)!;
+      const current = currents.get(id);
+      if (current && current.source === r.source && canonicalJson(current.record) === canonicalJson(r.record)) {
+        results.set(id, { personId: current.personId, outcome: await outcomeOf(q, current), method: current.method });
+      } else changed.push(id);
+    }
+    if (changed.length === 0) return items.map((i) => results.get(i.patient.id!)!);
+
     const now = tx.now();
-    await replaceBlockingKeys(q, patientId, keys, current === undefined);
-
-    if (current?.method === 'manual') {
-      // A user's decision stands when the source updates its demographics: re-matching could undo it silently.
-      await lockPersons(q, [current.personId]);
-      await upsertRecord(q, { ...current, source, record }, now);
-      await writePersons(tx, [current.personId]);
-      return { personId: current.personId, outcome: 'MATCH', method: 'manual' };
-    }
-
+    await replaceBlockingKeysMany(
+      q,
+      changed.filter((id) => currents.has(id)),
+      changed.map((id) => ({ patientId: id, keys: incoming.get(id)!.keys })),
+    );
     // A record its own source merged into another (HL7 A40: inactive, `replaced-by`) is that person's: the
     // source says so, whatever its remaining demographics (a record made by a merge may hold none).
-    const survivorRecord = replacedByOf(patient);
-    const merged = survivorRecord === undefined ? undefined : await readRecord(q, survivorRecord);
-    const rejected = await rejectedPersonsOf(q, patientId);
-    const found = merged
-      ? [{ patientId: merged.patientId, personId: merged.personId, record: merged.record }]
-      : (await findCandidates(q, keys, patientId)).filter((c) => !rejected.has(c.personId));
-    const candidatePersons = [...new Set(found.map((c) => c.personId))];
-    await lockPersons(q, [...candidatePersons, ...(current ? [current.personId] : [])]);
-    const verified = await verifiedNhsNumbersOf(q, candidatePersons);
-    const indexed: IndexedCandidate[] = found.map((c) => {
-      const nhs = verified.get(c.personId);
-      return nhs === undefined
-        ? { personId: c.personId, record: c.record }
-        : { personId: c.personId, record: c.record, personVerifiedNhsNumber: nhs };
-    });
-    // IndexedCandidate.personVerifiedNhsNumber: a person holding another verified number is never linked.
-    // Unless that would put two verified NHS numbers on one person (invariant 2): then it is matched as any other.
-    const mergedNhs = merged ? verified.get(merged.personId) : undefined;
-    const mine = record.nhsNumberVerified ? record.nhsNumber : undefined;
-    const decision: ReturnType<typeof decideLink> =
-      merged && (mine === undefined || mergedNhs === undefined || mine === mergedNhs)
-        ? { outcome: 'MATCH', personId: merged.personId, candidates: [] }
-        : decideLink(record, indexed, weights, thresholds);
-
-    let personId: string;
-    let method: LinkMethod;
-    let score: number | null = null;
-    if (decision.outcome === 'MATCH' && decision.personId !== undefined) {
-      const best = decision.candidates.find((c) => c.personId === decision.personId);
-      personId = decision.personId;
-      method = best?.score.rule === 'verified-nhs-number-equal' ? 'nhs-verified' : 'match';
-      score = best ? best.score.total : null;
-    } else {
-      method = 'new';
-      const alone = current ? (await recordsOfPersons(q, [current.personId])).length === 1 : false;
-      personId = current && alone ? current.personId : `person-${tx.newId()}`;
+    const survivorOf = new Map<string, string>();
+    for (const id of changed) {
+      const survivor = replacedByOf(incoming.get(id)!.patient);
+      if (survivor !== undefined && survivor !== id) survivorOf.set(id, survivor);
     }
+    const survivors = await readRecords(
+      q,
+      [...new Set(survivorOf.values())].filter((id) => !incoming.has(id)),
+    );
+    const rejected = await rejectedPersonsOfMany(q, changed);
+    const matching = changed.filter((id) => currents.get(id)?.method !== 'manual');
+    const found = await candidatesByKey(q, [...new Set(matching.flatMap((id) => incoming.get(id)!.keys))], changed);
+    const byKey = new Map<string, { patientId: string; personId: string; record: MatchRecord }[]>();
+    const addToKeys = (keys: readonly string[], c: { patientId: string; personId: string; record: MatchRecord }) => {
+      for (const key of keys) {
+        let list = byKey.get(key);
+        if (!list) byKey.set(key, (list = []));
+        list.push(c);
+      }
+    };
+    for (const c of found) addToKeys(c.keys, c);
+    const persons = new Set<string>([
+      ...found.map((c) => c.personId),
+      ...[...currents.values()].map((c) => c.personId),
+      ...[...survivors.values()].map((c) => c.personId),
+    ]);
+    await lockPersons(q, [...persons]);
+    const verified = await verifiedNhsNumbersOf(q, [...persons]);
+    const members = await memberCounts(
+      q,
+      [...currents.values()].map((c) => c.personId),
+    );
 
+    const written: IndexedRecord[] = [];
     const events: MpiEvent[] = [];
-    const previous = current?.personId;
-    if (previous !== personId) {
-      if (previous !== undefined) {
+    const reviews: { patientId: string; fresh: boolean; candidates: ReviewCandidate[] }[] = [];
+    const touched = new Set<string>();
+    const decided = new Map<string, IndexedRecord>();
+    for (const id of changed) {
+      const { source, record, keys } = incoming.get(id)!;
+      const current = currents.get(id);
+      if (current?.method === 'manual') {
+        // A user's decision stands when the source updates its demographics: re-matching could undo it silently.
+        const kept: IndexedRecord = { ...current, source, record };
+        written.push(kept);
+        decided.set(id, kept);
+        touched.add(current.personId);
+        results.set(id, { personId: current.personId, outcome: 'MATCH', method: 'manual' });
+        continue;
+      }
+      const survivorId = survivorOf.get(id);
+      const merged = survivorId === undefined ? undefined : (decided.get(survivorId) ?? survivors.get(survivorId));
+      const seen = new Set<string>();
+      const indexed: IndexedCandidate[] = [];
+      const skip = rejected.get(id);
+      for (const c of merged ? [merged] : keys.flatMap((k) => byKey.get(k) ?? [])) {
+        if (seen.has(c.patientId) || c.patientId === id || skip?.has(c.personId)) continue;
+        seen.add(c.patientId);
+        const nhs = verified.get(c.personId);
+        indexed.push(
+          nhs === undefined
+            ? { personId: c.personId, record: c.record }
+            : { personId: c.personId, record: c.record, personVerifiedNhsNumber: nhs },
+        );
+      }
+      // IndexedCandidate.personVerifiedNhsNumber: a person holding another verified number is never linked;
+      // nor is a retired record to its survivor's person when that would put two verified numbers on one person.
+      const mine = record.nhsNumberVerified ? record.nhsNumber : undefined;
+      const mergedNhs = merged ? verified.get(merged.personId) : undefined;
+      const decision: LinkDecision =
+        merged && (mine === undefined || mergedNhs === undefined || mine === mergedNhs)
+          ? { outcome: 'MATCH', personId: merged.personId, candidates: [] }
+          : decideLink(record, indexed, weights, thresholds);
+
+      let personId: string;
+      let method: LinkMethod;
+      let score: number | null = null;
+      if (decision.outcome === 'MATCH' && decision.personId !== undefined) {
+        const best = decision.candidates.find((c) => c.personId === decision.personId);
+        personId = decision.personId;
+        method = best?.score.rule === 'verified-nhs-number-equal' ? 'nhs-verified' : 'match';
+        score = best ? best.score.total : null;
+      } else {
+        method = 'new';
+        const alone = current ? (members.get(current.personId) ?? 0) === 1 : false;
+        personId = current && alone ? current.personId : `person-${tx.newId()}`;
+      }
+
+      const previous = current?.personId;
+      if (previous !== personId) {
+        if (previous !== undefined) {
+          members.set(previous, (members.get(previous) ?? 1) - 1);
+          events.push({
+            action: 'unlink',
+            patientId: id,
+            personId: previous,
+            detail: { method: current!.method, score: current!.score, reason: 'demographics-changed' },
+          });
+          touched.add(previous);
+        }
+        members.set(personId, (members.get(personId) ?? 0) + 1);
         events.push({
-          action: 'unlink',
-          patientId,
-          personId: previous,
-          detail: { method: current!.method, score: current!.score, reason: 'demographics-changed' },
+          action: method === 'new' ? 'new-person' : 'link',
+          patientId: id,
+          personId,
+          previousPersonId: previous ?? null,
+          detail: { method, score },
         });
       }
-      events.push({
-        action: method === 'new' ? 'new-person' : 'link',
-        patientId,
-        personId,
-        previousPersonId: previous ?? null,
-        detail: { method, score },
-      });
+      touched.add(personId);
+      const linked: IndexedRecord = { patientId: id, source, personId, record, method, score };
+      written.push(linked);
+      decided.set(id, linked);
+      // Later records of the batch see this one as a candidate, and its person's verified number.
+      addToKeys(keys, linked);
+      if (mine !== undefined && !verified.has(personId)) verified.set(personId, mine);
+      const reviewCandidates =
+        decision.outcome === 'POSSIBLE_MATCH'
+          ? decision.candidates
+              .filter((c) => c.personId !== personId)
+              .map((c) => ({
+                personId: c.personId,
+                score: c.score.total,
+                reasons: {
+                  recordId: c.recordId,
+                  ...(c.score.rule ? { rule: c.score.rule } : {}),
+                  ...(decision.reason ? { reason: decision.reason } : {}),
+                  fields: c.score.fields.map((f) => ({ field: f.field, level: f.level, weight: f.weight })),
+                },
+              }))
+          : [];
+      if (current !== undefined || reviewCandidates.length > 0) {
+        reviews.push({ patientId: id, fresh: current === undefined, candidates: reviewCandidates });
+      }
+      results.set(id, { personId, outcome: decision.outcome, method });
     }
-    await upsertRecord(q, { patientId, source, personId, record, method, score }, now);
 
-    const reviewCandidates =
-      decision.outcome === 'POSSIBLE_MATCH'
-        ? decision.candidates
-            .filter((c) => c.personId !== personId)
-            .map((c) => ({
-              personId: c.personId,
-              score: c.score.total,
-              reasons: {
-                recordId: c.recordId,
-                ...(c.score.rule ? { rule: c.score.rule } : {}),
-                ...(decision.reason ? { reason: decision.reason } : {}),
-                fields: c.score.fields.map((f) => ({ field: f.field, level: f.level, weight: f.weight })),
-              },
-            }))
-        : [];
-    // A record new to the index has no open review (a deleted one's were superseded when it left).
-    if (current !== undefined) {
-      await supersedeReviews(
-        q,
-        patientId,
-        reviewCandidates.map((c) => c.personId),
-        now,
-      );
-    }
-    const opened = await openReviewRows(q, patientId, reviewCandidates, now);
-    for (const candidate of opened) {
-      const c = reviewCandidates.find((r) => r.personId === candidate);
-      events.push({ action: 'review-open', patientId, personId: candidate, detail: { score: c?.score ?? null } });
+    await upsertRecords(q, written, now);
+    for (const r of reviews) {
+      // A record new to the index has no open review (a deleted one's were superseded when it left).
+      if (!r.fresh) {
+        await supersedeReviews(
+          q,
+          r.patientId,
+          r.candidates.map((c) => c.personId),
+          now,
+        );
+      }
+      const opened = await openReviewRows(q, r.patientId, r.candidates, now);
+      for (const candidate of opened) {
+        const c = r.candidates.find((x) => x.personId === candidate);
+        events.push({
+          action: 'review-open',
+          patientId: r.patientId,
+          personId: candidate,
+          detail: { score: c?.score ?? null },
+        });
+      }
     }
     await insertEvents(q, events, now);
-    await writePersons(
-      tx,
-      previous !== undefined && previous !== personId ? [personId, previous] : [personId],
-      new Map([[patientId, patient]]),
-    );
-    return { personId, outcome: decision.outcome, method };
+    await writePersons(tx, [...touched], new Map(changed.map((id) => [id, incoming.get(id)!.patient])));
+    return items.map((i) => results.get(i.patient.id!)!);
   }
 
   /**
@@ -213,12 +313,13 @@ export function createIdentityService(options: IdentityServiceOptions) {
       changed.push({ id: w.id, patient: w.patient, keys: blockingKeys(record) });
     }
     if (changed.length === 0) return;
-    // Every key lock of the transaction at once, in sorted order, before any person lock: two transactions
-    // linking several records each cannot then wait on each other's keys in opposite orders.
-    await lockBlockingKeys(tx.q, [...changed.flatMap((c) => c.keys), ...changed.map((c) => `patient:${c.id}`)]);
-    for (const c of changed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-      if (c.patient === null) await removeRecord(tx, c.id);
-      else await linkPatient(tx, c.patient, sourceOf(c.patient));
+    for (const c of changed) if (c.patient === null) await removeRecord(tx, c.id);
+    const linking = changed.filter((c) => c.patient !== null);
+    if (linking.length > 0) {
+      await linkMany(
+        tx,
+        linking.map((c) => ({ patient: c.patient!, source: sourceOf(c.patient!) })),
+      );
     }
   }
 

@@ -156,16 +156,6 @@ export async function recordsOfPersons(q: Queryable, personIds: readonly string[
   return rows.map(fromRow);
 }
 
-export async function upsertRecord(q: Queryable, r: IndexedRecord, at: string): Promise<void> {
-  await q.query(
-    `INSERT INTO mpi_record (patient_id, source, person_id, record, method, score, updated_at)
-     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)
-     ON CONFLICT (patient_id) DO UPDATE SET source = EXCLUDED.source, person_id = EXCLUDED.person_id,
-       record = EXCLUDED.record, method = EXCLUDED.method, score = EXCLUDED.score, updated_at = EXCLUDED.updated_at`,
-    [r.patientId, r.source, r.personId, JSON.stringify(r.record), r.method, r.score, at],
-  );
-}
-
 export async function setPerson(
   q: Queryable,
   patientId: string,
@@ -178,15 +168,6 @@ export async function setPerson(
     'UPDATE mpi_record SET person_id = $2, method = $3, score = $4, updated_at = $5 WHERE patient_id = $1',
     [patientId, personId, method, score, at],
   );
-}
-
-/** Candidate persons a user has already rejected for this record: never linked to it automatically again. */
-export async function rejectedPersonsOf(q: Queryable, patientId: string): Promise<Set<string>> {
-  const rows = await q.query<{ candidate_person_id: string }>(
-    `SELECT candidate_person_id FROM mpi_review WHERE patient_id = $1 AND status = 'rejected'`,
-    [patientId],
-  );
-  return new Set(rows.map((r) => r.candidate_person_id));
 }
 
 /** Opens (or refreshes) a review per candidate; a decided review stays decided. Returns the ones opened. */
@@ -355,4 +336,112 @@ function fromRow(r: RecordRow): IndexedRecord {
 // Both drivers parse jsonb; a text value is accepted too, so that a driver configured otherwise still works.
 function parseJson<T>(value: T | string): T {
   return typeof value === 'string' ? (JSON.parse(value) as T) : value;
+}
+
+// ------------------------------------------------------------------------------------- many records at once
+// The batch forms of the functions above, for linking every Patient of a transaction in a handful of statements
+// whatever their number (an import's batch, a feed's group commit).
+
+/** The records of many Patients, locked for the rest of the transaction (absent ones are not in the map). */
+export async function readRecords(q: Queryable, patientIds: readonly string[]): Promise<Map<string, IndexedRecord>> {
+  if (patientIds.length === 0) return new Map();
+  const rows = await q.query<RecordRow>(
+    `SELECT patient_id, source, person_id, record, method, score FROM mpi_record
+      WHERE patient_id = ANY($1) ORDER BY patient_id FOR UPDATE`,
+    [patientIds],
+  );
+  return new Map(rows.map((r) => [r.patient_id, fromRow(r)]));
+}
+
+/** Every indexed record sharing one of `keys`, with the keys it shares; the records in `exclude` are left out. */
+export async function candidatesByKey(
+  q: Queryable,
+  keys: readonly string[],
+  exclude: readonly string[],
+): Promise<{ keys: string[]; patientId: string; personId: string; record: MatchRecord }[]> {
+  if (keys.length === 0) return [];
+  const rows = await q.query<{ keys: string[]; patient_id: string; person_id: string; record: MatchRecord | string }>(
+    `SELECT k.keys, r.patient_id, r.person_id, r.record
+       FROM (SELECT patient_id, array_agg(key) AS keys FROM mpi_block WHERE key = ANY($1) GROUP BY patient_id) k
+       JOIN mpi_record r USING (patient_id)
+      WHERE NOT (r.patient_id = ANY($2))
+      ORDER BY r.patient_id`,
+    [keys, exclude],
+  );
+  return rows.map((r) => ({
+    keys: r.keys,
+    patientId: r.patient_id,
+    personId: r.person_id,
+    record: parseJson(r.record),
+  }));
+}
+
+/** The candidate persons users rejected, for many records. */
+export async function rejectedPersonsOfMany(
+  q: Queryable,
+  patientIds: readonly string[],
+): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  if (patientIds.length === 0) return out;
+  const rows = await q.query<{ patient_id: string; candidate_person_id: string }>(
+    `SELECT patient_id, candidate_person_id FROM mpi_review WHERE patient_id = ANY($1) AND status = 'rejected'`,
+    [patientIds],
+  );
+  for (const r of rows) {
+    let set = out.get(r.patient_id);
+    if (!set) out.set(r.patient_id, (set = new Set()));
+    set.add(r.candidate_person_id);
+  }
+  return out;
+}
+
+/** How many records each person links. */
+export async function memberCounts(q: Queryable, personIds: readonly string[]): Promise<Map<string, number>> {
+  if (personIds.length === 0) return new Map();
+  const rows = await q.query<{ person_id: string; n: number | string }>(
+    'SELECT person_id, count(*) AS n FROM mpi_record WHERE person_id = ANY($1) GROUP BY person_id',
+    [personIds],
+  );
+  return new Map(rows.map((r) => [r.person_id, Number(r.n)]));
+}
+
+/** Writes many records (insert or replace), in one statement. */
+export async function upsertRecords(q: Queryable, records: readonly IndexedRecord[], at: string): Promise<void> {
+  if (records.length === 0) return;
+  await q.query(
+    `INSERT INTO mpi_record (patient_id, source, person_id, record, method, score, updated_at)
+     SELECT r.patient_id, r.source, r.person_id, r.record, r.method, r.score, $2
+       FROM jsonb_to_recordset($1::jsonb)
+         AS r(patient_id text, source text, person_id text, record jsonb, method text, score real)
+     ON CONFLICT (patient_id) DO UPDATE SET source = EXCLUDED.source, person_id = EXCLUDED.person_id,
+       record = EXCLUDED.record, method = EXCLUDED.method, score = EXCLUDED.score, updated_at = EXCLUDED.updated_at`,
+    [
+      JSON.stringify(
+        records.map((r) => ({
+          patient_id: r.patientId,
+          source: r.source,
+          person_id: r.personId,
+          record: r.record,
+          method: r.method,
+          score: r.score,
+        })),
+      ),
+      at,
+    ],
+  );
+}
+
+/** Replaces the blocking keys of many records: the old ones of `replaced` go, then every record's new keys. */
+export async function replaceBlockingKeysMany(
+  q: Queryable,
+  replaced: readonly string[],
+  keys: readonly { patientId: string; keys: readonly string[] }[],
+): Promise<void> {
+  if (replaced.length > 0) await q.query('DELETE FROM mpi_block WHERE patient_id = ANY($1)', [replaced]);
+  const pairs = keys.flatMap((k) => [...new Set(k.keys)].map((key) => [key, k.patientId] as const));
+  if (pairs.length === 0) return;
+  await q.query(
+    `INSERT INTO mpi_block (key, patient_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+    [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+  );
 }
