@@ -44,7 +44,7 @@ export async function buildApp(config: Config, db: Db, options: { clock?: Clock;
   const http = createHttpServer(config, log);
   const clients = createClientRegistry(config);
   registerFhirRoutes(http, fhir, { sourceOf: (authorization) => clients.identify(authorization)?.source });
-  registerBulkRoutes(http, store);
+  registerBulkRoutes(http, store, { sourceOf: (authorization) => clients.identify(authorization)?.source });
   const clock = options.clock ?? systemClock;
   const identity = createIdentityService({ store });
   const hl7 = createHl7FeedService({

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { badRequest, issue, outcome, type OperationOutcomeIssue } from '@joinedup/fhir';
+import { badRequest, forbidden, issue, outcome, type OperationOutcomeIssue } from '@joinedup/fhir';
 import type { FhirStore } from '../../fhir/store/store.ts';
 import { importNdjson } from './ndjson-import.ts';
 
@@ -12,19 +12,33 @@ const ODS_CODE = /^[A-Z0-9]{3,12}$/;
  * `POST /fhir/$import`: a synchronous NDJSON import (the FHIR Bulk Data NDJSON format, one resource per line) in
  * the request body, answered with an OperationOutcome: an information issue with the counts, then one error
  * issue per rejected line naming its line number and reason. Large sets are sent in several requests
- * (`npm run import` does so). `?source=ODS` records the sender as `meta.source` until sign-in names it.
+ * (`npm run import` does so). The sender is the organisation the caller's credentials name (`JOINEDUP_CLIENTS`),
+ * recorded as `meta.source`; without credentials, `?source=ODS` names it until sign-in closes that (issue 5);
+ * credentials naming one organisation and `?source` another are refused (403).
  */
-export function registerBulkRoutes(app: FastifyInstance, store: FhirStore) {
+export interface BulkRouteOptions {
+  /** The organisation a caller's credentials name (throws for credentials nobody holds). */
+  sourceOf?: (authorization: string | undefined) => string | undefined;
+}
+
+export function registerBulkRoutes(app: FastifyInstance, store: FhirStore, options: BulkRouteOptions = {}) {
   app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.post('/fhir/$import', async (request, reply) => {
     const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase() ?? '';
     if (!NDJSON_TYPES.includes(contentType) || typeof request.body !== 'string') {
       throw badRequest(`$import takes NDJSON: Content-Type ${NDJSON_TYPES[0]}`, { code: 'import.content-type' });
     }
-    const source = (request.query as Record<string, string | undefined>).source;
-    if (source !== undefined && !ODS_CODE.test(source)) {
+    const claimed = (request.query as Record<string, string | undefined>).source;
+    if (claimed !== undefined && !ODS_CODE.test(claimed)) {
       throw badRequest('source must be an ODS code', { code: 'import.source' });
     }
+    const known = options.sourceOf?.(request.headers.authorization);
+    if (known !== undefined && claimed !== undefined && claimed !== known) {
+      throw forbidden('These credentials send for another organisation than source names', {
+        code: 'import.source',
+      });
+    }
+    const source = known ?? claimed;
     const report = await importNdjson(store, request.body.split('\n'), source ? { source } : {});
     const issues: OperationOutcomeIssue[] = [
       issue(

@@ -11,8 +11,11 @@ import { FhirStore } from '../../fhir/store/store.ts';
 import { emptyReport, importNdjson } from './ndjson-import.ts';
 
 let app: TestApp;
+const FEED_SECRET = 'f'.repeat(40);
 before(async () => {
-  app = await createTestApp();
+  app = await createTestApp({
+    env: { JOINEDUP_CLIENTS: JSON.stringify([{ id: 'gp-feed', secret: FEED_SECRET, source: 'F84003' }]) },
+  });
 });
 after(async () => {
   await app.close();
@@ -102,6 +105,26 @@ test('$import takes NDJSON only, and a source must be an ODS code', async () => 
   assert.equal(json.json.resourceType, 'OperationOutcome');
   const bad = await post(ndjson([aPatient()]), '?source=not%20a%20code');
   assert.equal(bad.status, 400);
+});
+
+test('$import records the organisation the credentials name; another one in ?source is refused', async () => {
+  const auth = { 'content-type': 'application/fhir+ndjson', authorization: `Bearer ${FEED_SECRET}` };
+  const lines = ndjson([{ ...aPatient({ birthDate: '1944-04-04' }), id: 'imp-src-1', meta: { source: 'CLAIMED' } }]);
+  const ok = await app.request('POST', '/fhir/$import', lines, auth);
+  assert.equal(ok.status, 200, ok.text);
+  const stored = await app.request('GET', '/fhir/Patient/imp-src-1');
+  assert.equal(stored.json.meta.source, 'F84003');
+  const [indexed] = await app.db.query<{ source: string }>('SELECT source FROM mpi_record WHERE patient_id = $1', [
+    'imp-src-1',
+  ]);
+  assert.equal(indexed?.source, 'F84003', 'the master patient index records the sender');
+  const other = await app.request('POST', '/fhir/$import?source=R1H', lines, auth);
+  assert.equal(other.status, 403);
+  const unknown = await app.request('POST', '/fhir/$import', lines, {
+    'content-type': 'application/fhir+ndjson',
+    authorization: `Bearer ${'x'.repeat(40)}`,
+  });
+  assert.equal(unknown.status, 401);
 });
 
 test('parallel imports of the same resources give contiguous versions and no duplicates', async () => {
