@@ -340,12 +340,9 @@ async function applyMerge(tx: StoreTransaction, a: Arrival): Promise<string[] | 
     const current = (await tx.readManyForUpdate([key])).get(refOf(op));
     const change = applyFeedOperation(current, op, a.mapped.eventTime);
     if (change.outcome === 'skip') continue;
-    const [write] = await tx.upsertMany([change.resource]);
-    if (current === undefined && !write!.created) {
-      // Created by a concurrent transaction after this one read it: what was decided from "absent" may be older
-      // than what is there. Run again (the caller retries this error), deciding from what is stored.
-      throw conflict(`${refOf(op)} was created while the merge ran`, { code: 'resource.id-taken' });
-    }
+    // Created by a concurrent transaction after this one read it as absent, the flush fails with
+    // `resource.id-taken` and the caller runs the merge again, deciding from what is stored.
+    await tx.upsertMany([change.resource]);
     written.push(refOf(op));
   }
   return written;
@@ -418,7 +415,9 @@ async function mergePatients(
     extension: [{ url: SOURCE_EVENT_TIME_URL, valueInstant: eventTime }],
   };
   const moved = existing ? await repoint(tx, priorId, survivorId) : [];
-  const [priorWrite] = await tx.upsertMany([
+  // A prior registration committed by a concurrent transaction after this one looked fails the flush with
+  // `resource.id-taken` (its data must be moved, not written over): the caller runs the merge again.
+  await tx.upsertMany([
     { ...prior, active: false, link: [{ other: { reference: `Patient/${survivorId}` }, type: 'replaced-by' }] },
     {
       ...survivor,
@@ -430,11 +429,6 @@ async function mergePatients(
       ],
     },
   ] as Resource[]);
-  if (!existing && !priorWrite!.created) {
-    // The prior record's registration was committed by a concurrent transaction after this one looked: its data
-    // must be moved, not written over. Run the merge again (the caller retries this error), now finding it.
-    throw conflict(`Patient/${priorId} was created while the merge ran`, { code: 'resource.id-taken' });
-  }
   await tx.q.query(
     `INSERT INTO feed_merge (sender, control_id, prior_patient_id, surviving_patient_id, merged_at, moved)
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,

@@ -389,8 +389,9 @@ export class StoreTransaction {
   }
 
   /**
-   * Update-as-create of many resources by their ids, as `update` does one by one but in three statements
-   * whatever the number: the bulk import's path. Each resource must have a valid id, each at most once.
+   * Update-as-create of many resources by their ids, as `update` does one by one but in two statements whatever
+   * the number (a feed's and the index's path). Each resource must have a valid id, each at most once. A
+   * resource created by a concurrent transaction meanwhile fails the flush with 409 `resource.id-taken`.
    */
   async upsertMany(
     resources: readonly Resource[],
@@ -415,31 +416,23 @@ export class StoreTransaction {
       );
       for (const r of rows) versions.set(`${r.resource_type}/${r.id}`, r);
     }
-    const absent = resources.filter((r) => !keyOf.has(`${r.resourceType}/${r.id}`));
-    const claimed = new Set<string>();
-    if (absent.length > 0) {
-      const rows = await this.q.query<{ resource_type: string; id: string }>(
-        `INSERT INTO resource_key (resource_type, id, patient_key)
-         SELECT resource_type, id, '' FROM unnest($1::text[], $2::text[]) AS w(resource_type, id)
-         ON CONFLICT DO NOTHING RETURNING resource_type, id`,
-        [absent.map((r) => r.resourceType), absent.map((r) => r.id!)],
-      );
-      for (const r of rows) claimed.add(`${r.resource_type}/${r.id}`);
-    }
     const results = new Array<{ version: StoredVersion; created: boolean }>(resources.length);
-    const raced: number[] = [];
+    const unversioned: number[] = [];
     resources.forEach((r, i) => {
       const key = `${r.resourceType}/${r.id}`;
       const current = versions.get(key);
       if (current) {
         const version = this.#stage(r, r.id!, current.version_id + 1, keyOf.get(key)!, false, method);
         results[i] = { version, created: current.deleted };
-      } else if (claimed.has(key)) {
-        results[i] = { version: this.#stage(r, r.id!, 1, null, true, method, true), created: true };
-      } else raced.push(i);
+      } else if (!keyOf.has(key)) {
+        // New: its key is claimed at the flush under its final patient key, so nothing is deleted or moved for
+        // it. Should a concurrent transaction create it first, the flush fails with 409 `resource.id-taken`
+        // (a writer that may race, as a feed, runs again and finds it).
+        results[i] = { version: this.#stage(r, r.id!, 1, null, true, method), created: true };
+      } else unversioned.push(i);
     });
-    // Created by another transaction since the lock: update on top of it, one by one.
-    for (const i of raced) results[i] = await this.update(resources[i]!, { method });
+    // A key without a stored version (claimed by an update-as-create of this transaction): one by one.
+    for (const i of unversioned) results[i] = await this.update(resources[i]!, { method });
     return results;
   }
 
