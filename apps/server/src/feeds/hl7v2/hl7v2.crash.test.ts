@@ -15,8 +15,8 @@ import { segment } from './mappers/hl7-fixtures.test-support.ts';
 
 const MAIN = path.join(import.meta.dirname, '..', '..', 'main.ts');
 const SENDER = 'RKIL';
-const MESSAGES = 160;
-const KILLS = 4;
+const MESSAGES = Number(process.env.CRASH_MESSAGES ?? 700);
+const KILLS = Number(process.env.CRASH_KILLS ?? 20);
 
 function oru(n: number): { controlId: string; text: string } {
   const at = `20240301${String(10 + Math.floor(n / 60)).padStart(2, '0')}${String(n % 60).padStart(2, '0')}00`;
