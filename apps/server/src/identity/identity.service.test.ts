@@ -427,6 +427,36 @@ test('two feeds linking records of one person at the same time make one person',
   assert.equal((await readPerson(a.personId)).link?.length, 2);
 });
 
+test('records of one person written in one transaction make one person; another person stays apart', async () => {
+  const nhs = newNhsNumber();
+  const details = { family: 'Mensah', given: 'Akosua', gender: 'female' as const, birthDate: '1977-02-02' };
+  const twin = { ...details, given: 'Adjoa' };
+  await app.fhir.store.transaction(async (tx) => {
+    tx.source = 'BATCH';
+    await tx.upsertMany([
+      aSourcePatient({ id: 'batch-a1', nhs: { value: nhs, verified: true }, ...details, postcode: 'E8 1AB' }),
+      aSourcePatient({ id: 'batch-a2', nhs: { value: nhs, verified: true }, ...details }),
+      // No NHS number: the same name, birth date, postcode and mobile as the first: a probabilistic match.
+      aSourcePatient({ id: 'batch-a3', ...details, postcode: 'E8 1AB', phone: '07700 900555' }),
+      aSourcePatient({ id: 'batch-a0', ...details, postcode: 'E8 1AB', phone: '07700 900555' }),
+      aSourcePatient({ id: 'batch-b1', nhs: { value: newNhsNumber(), verified: true }, ...twin, postcode: 'E8 1AB' }),
+    ]);
+  });
+  const person = async (id: string) =>
+    (await app.db.query<{ person_id: string }>('SELECT person_id FROM mpi_record WHERE patient_id = $1', [id]))[0]!
+      .person_id;
+  const a = await person('batch-a1');
+  assert.equal(await person('batch-a2'), a, 'the same verified NHS number, in the same batch');
+  assert.equal(
+    await person('batch-a0'),
+    await person('batch-a3'),
+    'two lookalike records of the batch find each other',
+  );
+  assert.notEqual(await person('batch-b1'), a, 'another verified number, another person');
+  const links = (await readPerson(a)).link?.map((l) => l.target.reference).sort();
+  assert.ok(links?.includes('Patient/batch-a1') && links.includes('Patient/batch-a2'));
+});
+
 const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 
 test('any Patient-shaped input is linked or refused with an OperationOutcome, never a crash', async () => {

@@ -169,6 +169,7 @@ export function createIdentityService(options: IdentityServiceOptions) {
         const kept: IndexedRecord = { ...current, source, record };
         written.push(kept);
         decided.set(id, kept);
+        addToKeys(keys, kept);
         touched.add(current.personId);
         results.set(id, { personId: current.personId, outcome: 'MATCH', method: 'manual' });
         continue;
