@@ -66,3 +66,35 @@ test('with two transactions at once, the second starts while the first is commit
   assert.deepEqual(batches.slice(2).flat().sort(), [3, 4]);
   await queue.idle();
 });
+
+test('an item that goes alone waits for the batches before it, and none after it starts until it is done', async () => {
+  const log: string[] = [];
+  let running = 0;
+  const queue = createGroupCommit<number, number>({
+    maxItems: 2,
+    concurrency: 2,
+    isAlone: (n) => n < 0,
+    async commit(batch) {
+      running++;
+      log.push(`start ${batch.join(',')} with ${running} running`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      log.push(`end ${batch.join(',')}`);
+      running--;
+      return [...batch];
+    },
+  });
+  const results = await Promise.all([1, 2, 3, -1, 4, 5, 6].map((n) => queue.submit(n)));
+  assert.deepEqual(results, [1, 2, 3, -1, 4, 5, 6]);
+  const start = log.findIndex((l) => l.startsWith('start -1'));
+  assert.equal(log[start], 'start -1 with 1 running', 'nothing runs beside it');
+  const end = log.indexOf('end -1');
+  assert.ok(
+    log.slice(0, start).some((l) => l.startsWith('end 2') || l.includes('3')),
+    'the batches before it ran first',
+  );
+  assert.ok(
+    log.slice(start, end).every((l) => !/^(start|end) [456]/.test(l)),
+    'no batch after it starts before it is done',
+  );
+  await queue.idle();
+});

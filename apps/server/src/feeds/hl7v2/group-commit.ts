@@ -16,7 +16,11 @@ export interface GroupCommitOptions<T, R> {
   /** At most this much (by `sizeOf`) in one batch; an item larger than that goes alone. */
   maxSize?: number;
   sizeOf?(item: T): number;
-  /** An item that must be committed in a transaction of its own (it is still taken in submission order). */
+  /**
+   * An item that must be committed in a transaction of its own, and with no other transaction of the queue
+   * running beside it: the batches before it finish first, and none after it starts until it is done (it is
+   * still taken in submission order).
+   */
   isAlone?(item: T): boolean;
 }
 
@@ -40,8 +44,13 @@ export function createGroupCommit<T, R>(options: GroupCommitOptions<T, R>): Grou
   const running = new Set<Promise<void>>();
   let active = 0;
 
+  // An item committed alone holds a barrier: no batch is taken while it waits for those in flight and commits.
+  let barrier = false;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
   const take = (): Waiting<T, R>[] => {
     const batch: Waiting<T, R>[] = [];
+    if (barrier) return batch;
     let size = 0;
     while (queue.length > 0 && batch.length < options.maxItems) {
       const next = queue[0]!.item;
@@ -89,7 +98,19 @@ export function createGroupCommit<T, R>(options: GroupCommitOptions<T, R>): Grou
         active--;
         return;
       }
-      await commitBatch(batch);
+      const alone = batch.length === 1 && (options.isAlone?.(batch[0]!.item) ?? false);
+      if (alone) {
+        barrier = true;
+        while (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+      }
+      inFlight++;
+      try {
+        await commitBatch(batch);
+      } finally {
+        inFlight--;
+        if (inFlight === 0) drained?.();
+        if (alone) barrier = false;
+      }
     }
   };
 
