@@ -52,4 +52,9 @@ ALTER TABLE feed_message ADD CONSTRAINT feed_message_outcome_check CHECK (outcom
 CREATE INDEX feed_message_parked_idx ON feed_message (received_at) WHERE outcome = 'parked';
 `,
   },
+  {
+    // Who undid a merge (a data quality user, by the credentials of the request), beside when.
+    id: 'feeds-hl7v2-004',
+    sql: `ALTER TABLE feed_merge ADD COLUMN unmerged_by text;`,
+  },
 ];

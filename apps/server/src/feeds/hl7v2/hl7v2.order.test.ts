@@ -261,3 +261,23 @@ test(`${Math.max(10, Math.round(RUNS / 3))} orders of a stream holding a merge a
     { numRuns: Math.max(10, Math.round(RUNS / 3)) },
   );
 });
+
+test('an unmerge through HTTP needs the identity scope, moves back what the merge moved and records who', async () => {
+  const n = run++;
+  const { messages, survivor, prior } = stream(n);
+  for (const m of messages) await send([m]);
+  const url = `/hl7v2/merges/${SENDER}/${n}-merge/unmerge`;
+  assert.equal((await app.request('POST', url, {})).status, 401);
+  const res = await app.request('POST', url, {}, { authorization: `Bearer ${'q'.repeat(40)}` });
+  assert.equal(res.status, 200, res.text);
+  assert.ok(res.json.moved.includes(`DiagnosticReport/${SENDER}-FP${n}`), "the prior record's result goes back");
+  const record = await recordOf(survivor, prior);
+  assert.notEqual(record.patient(prior)?.active, false, 'the prior record is active again');
+  const [row] = await app.db.query<{ unmerged_by: string }>(
+    'SELECT unmerged_by FROM feed_merge WHERE sender = $1 AND control_id = $2',
+    [SENDER, `${n}-merge`],
+  );
+  assert.equal(row?.unmerged_by, 'dq');
+  const again = await app.request('POST', url, {}, { authorization: `Bearer ${'q'.repeat(40)}` });
+  assert.deepEqual(again.json.moved, [], 'undone already: nothing moves');
+});

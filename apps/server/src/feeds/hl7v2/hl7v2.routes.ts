@@ -51,12 +51,12 @@ export function registerHl7Routes(
   });
   // Reverses one A40: what it moved goes back to the prior Patient (409 when a later merge must go first).
   app.post('/hl7v2/merges/:sender/:controlId/unmerge', async (request) => {
-    userOf(request.headers.authorization);
+    const user = userOf(request.headers.authorization);
     const { sender, controlId } = request.params as { sender: string; controlId: string };
     if (!FACILITY.test(sender) || !CONTROL_ID.test(controlId)) {
       throw badRequest('sender and controlId must be a sending facility and an MSH-10', { code: 'request.invalid' });
     }
     // Empty when there is no such merge or it was undone already: an unmerge is safe to repeat.
-    return { moved: await service.unmerge(sender, controlId) };
+    return { moved: await service.unmerge(sender, controlId, user) };
   });
 }

@@ -176,7 +176,7 @@ export function createHl7FeedService(deps: Hl7FeedDeps) {
     /** Resolves once no message is queued or being committed. */
     idle: () => feed.idle(),
     /** Reverses one A40 of a sender (by its MSH-10); the resources moved back. */
-    unmerge: (sender: string, controlId: string) => unmergePatients(deps.store, sender, controlId),
+    unmerge: (sender: string, controlId: string, user?: string) => unmergePatients(deps.store, sender, controlId, user),
     /** Merges parked for review (row 11), oldest first. */
     parked: (limit: number) => parkedMessages(deps.store.db, limit),
   };
@@ -461,7 +461,12 @@ async function repoint(tx: StoreTransaction, fromId: string, toId: string, only?
  * Reverses a merge: what it moved goes back to the prior Patient, which is active again, and both Patients lose
  * the links the merge gave them. Resources written to the survivor after the merge stay with it.
  */
-export async function unmergePatients(store: FhirStore, sender: string, controlId: string): Promise<string[]> {
+export async function unmergePatients(
+  store: FhirStore,
+  sender: string,
+  controlId: string,
+  user?: string,
+): Promise<string[]> {
   return store.transaction(async (tx) => {
     const rows = await tx.q.query<{ prior_patient_id: string; surviving_patient_id: string; moved: string[] | string }>(
       `SELECT prior_patient_id, surviving_patient_id, moved FROM feed_merge
@@ -507,10 +512,11 @@ export async function unmergePatients(store: FhirStore, sender: string, controlI
         unlink(patients.get(`Patient/${survivorId}`), priorId),
       ].filter((p): p is Resource => p !== undefined),
     );
-    await tx.q.query('UPDATE feed_merge SET unmerged_at = $3 WHERE sender = $1 AND control_id = $2', [
+    await tx.q.query('UPDATE feed_merge SET unmerged_at = $3, unmerged_by = $4 WHERE sender = $1 AND control_id = $2', [
       sender,
       controlId,
       tx.now(),
+      user ?? null,
     ]);
     return back;
   });
