@@ -4,7 +4,9 @@ import type { Queryable } from '../../platform/db.ts';
 import { INDEX_COLUMNS, type IndexRows, type IndexTable } from './index-rows.ts';
 import { tablesOf, type Scope } from './store.migrations.ts';
 import {
+  deleteCurrentRows,
   HISTORY_COLUMNS,
+  patientKeyOf,
   type HistoryMethod,
   type StoreModel,
   type StoredVersion,
@@ -111,7 +113,14 @@ export async function writeBulk(
     );
   }
   for (const [scope, list] of byScope) {
-    await removeCurrent(q, scope, list);
+    // The replaced versions' current rows and index rows, under the key they were stored with.
+    await deleteCurrentRows(
+      q,
+      scope,
+      list
+        .filter((w) => w.previousKey !== null)
+        .map((w) => ({ patientKey: w.previousKey!, resourceType: w.version.resourceType, id: w.version.id })),
+    );
     await insertVersions(q, scope, list, now, method);
   }
   tx.notePatientsWritten(patients);
@@ -198,41 +207,6 @@ function stage(
     index,
     previousKey: null,
   };
-}
-
-// ADR 2, as the store places a resource: a patient-compartment resource lives with the first patient it names
-// through its compartment parameters; the Patient itself under its own id; one that names no patient under its
-// own Type/id; shared resources under ''.
-function patientKeyOf(model: StoreModel, resource: Resource, index: IndexRows): string {
-  if (model.scopeOf(resource.resourceType) === 'shared') return '';
-  if (resource.resourceType === 'Patient') return resource.id!;
-  for (const param of model.compartmentParams(resource.resourceType)) {
-    const ref = index.reference.find((r) => r.param === param && r.targetType === 'Patient' && r.targetId);
-    if (ref) return ref.targetId!;
-  }
-  return `${resource.resourceType}/${resource.id}`;
-}
-
-// The replaced versions' current rows and index rows, under the key they were stored with, in one statement.
-async function removeCurrent(q: Queryable, scope: Scope, rows: readonly BulkRow[]) {
-  const existing = rows.filter((w) => w.previousKey !== null);
-  if (existing.length === 0) return;
-  const t = tablesOf(scope);
-  const tables = [...(Object.keys(INDEX_COLUMNS) as IndexTable[]).map((table) => t[table]), t.resource];
-  const deletes = tables.map(
-    (table, i) => `d${i} AS (DELETE FROM ${table} x USING u
-      WHERE x.patient_key = u.patient_key AND x.resource_type = u.resource_type AND x.id = u.id)`,
-  );
-  await q.query(
-    `WITH u AS MATERIALIZED (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS u(patient_key, resource_type, id)),
-     ${deletes.join(',\n     ')}
-     SELECT 1`,
-    [
-      existing.map((w) => w.previousKey!),
-      existing.map((w) => w.version.resourceType),
-      existing.map((w) => w.version.id),
-    ],
-  );
 }
 
 // One statement per scope, as the store's flush, in formats PostgreSQL reads cheaply: the key columns as arrays,

@@ -594,7 +594,7 @@ export class StoreTransaction {
       ...rest,
     } as Resource;
     const index = this.store.model.index(stored);
-    const patientKey = this.#patientKeyOf(stored, index);
+    const patientKey = patientKeyOf(this.store.model, stored, index);
     if (this.checkReferences) {
       const self = `${resourceType}/${id}`;
       this.#deleted.delete(self);
@@ -618,19 +618,6 @@ export class StoreTransaction {
     this.#push({ version, index, previousKey: keyClaimed ? '' : previousKey, isNew: isNew && !keyClaimed });
     if (resourceType === 'Patient') this.#patientsWritten.set(id, stored as Patient);
     return version;
-  }
-
-  // A patient-compartment resource lives with the first patient it names through its compartment
-  // parameters; the Patient itself under its own id; one that names no patient under its own Type/id.
-  #patientKeyOf(resource: Resource, index: IndexRows): string {
-    const model = this.store.model;
-    if (model.scopeOf(resource.resourceType) === 'shared') return '';
-    if (resource.resourceType === 'Patient') return resource.id!;
-    for (const param of model.compartmentParams(resource.resourceType)) {
-      const ref = index.reference.find((r) => r.param === param && r.targetType === 'Patient' && r.targetId);
-      if (ref) return ref.targetId!;
-    }
-    return `${resource.resourceType}/${resource.id}`;
   }
 
   #push(write: PendingWrite) {
@@ -688,27 +675,58 @@ export class StoreTransaction {
   }
 }
 
+/**
+ * Where a resource is stored (ADR 2): a patient-compartment resource with the first patient it names through its
+ * compartment parameters, the Patient under its own id, one that names no patient under its own Type/id; shared
+ * resources under ''.
+ */
+export function patientKeyOf(model: StoreModel, resource: Resource, index: IndexRows): string {
+  if (model.scopeOf(resource.resourceType) === 'shared') return '';
+  if (resource.resourceType === 'Patient') return resource.id!;
+  for (const param of model.compartmentParams(resource.resourceType)) {
+    const ref = index.reference.find((r) => r.param === param && r.targetType === 'Patient' && r.targetId);
+    if (ref) return ref.targetId!;
+  }
+  return `${resource.resourceType}/${resource.id}`;
+}
+
+/**
+ * Removes the current rows and the index rows of resources, under the key they are stored with, in one statement
+ * (a data-modifying CTE per table: a round trip per table made updates slow).
+ */
+export async function deleteCurrentRows(
+  q: Queryable,
+  scope: Scope,
+  keys: readonly { patientKey: string; resourceType: string; id: string }[],
+): Promise<void> {
+  if (keys.length === 0) return;
+  const t = tablesOf(scope);
+  const tables = [...(Object.keys(INDEX_COLUMNS) as IndexTable[]).map((table) => t[table]), t.resource];
+  const deletes = tables.map(
+    (table, i) => `d${i} AS (DELETE FROM ${table} x USING u
+      WHERE x.patient_key = u.patient_key AND x.resource_type = u.resource_type AND x.id = u.id)`,
+  );
+  await q.query(
+    `WITH u AS MATERIALIZED (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS u(patient_key, resource_type, id)),
+     ${deletes.join(',\n     ')}
+     SELECT 1`,
+    [keys.map((k) => k.patientKey), keys.map((k) => k.resourceType), keys.map((k) => k.id)],
+  );
+}
+
 async function writeScope(q: Queryable, scope: Scope, writes: PendingWrite[]) {
   const t = tablesOf(scope);
   const existing = writes.filter((w) => !w.isNew);
   if (existing.length) {
     // Old index rows and the old current row go; a resource that moved patient is removed from its old key.
-    const keys = [
-      existing.map((w) => w.previousKey ?? w.version.patientKey),
-      existing.map((w) => w.version.resourceType),
-      existing.map((w) => w.version.id),
-    ];
-    // One statement removes them all (a data-modifying CTE per table): a round trip per table made updates slow.
-    const tables = [...(Object.keys(INDEX_COLUMNS) as IndexTable[]).map((table) => t[table]), t.resource];
-    const deletes = tables.map(
-      (table, i) => `d${i} AS (DELETE FROM ${table} x USING u
-        WHERE x.patient_key = u.patient_key AND x.resource_type = u.resource_type AND x.id = u.id)`,
-    );
-    await q.query(
-      `WITH u AS MATERIALIZED (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS u(patient_key, resource_type, id)),
-       ${deletes.join(',\n       ')}
-       SELECT 1`,
-      keys,
+    await deleteCurrentRows(
+      q,
+      scope,
+      existing.map((w) => ({
+        patientKey: w.previousKey ?? w.version.patientKey,
+        resourceType: w.version.resourceType,
+        id: w.version.id,
+      })),
     );
   }
   // Everything goes to PostgreSQL in one statement: the versions as one JSON document (expanded once, then
