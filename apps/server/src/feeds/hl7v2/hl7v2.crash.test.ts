@@ -6,7 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { openPglite } from '../../platform/db.ts';
-import { segment } from './mappers/hl7-fixtures.test-support.ts';
+import { msh, segment } from './mappers/hl7-fixtures.test-support.ts';
 
 // Reliability matrix row 9 (its crash part): the server is killed (SIGKILL, no chance to clean up) while
 // messages are in flight over MLLP, then started again, and the sender resends whatever it holds no ACK for.
@@ -22,18 +22,7 @@ function oru(n: number): { controlId: string; text: string } {
   const at = `20240301${String(10 + Math.floor(n / 60)).padStart(2, '0')}${String(n % 60).padStart(2, '0')}00`;
   const controlId = `K${n}`;
   const text = [
-    segment('MSH', {
-      1: '^~\\&',
-      2: 'LAB',
-      3: SENDER,
-      4: 'JOINEDUP',
-      5: 'JOINEDUP',
-      6: at,
-      8: 'ORU^R01^ORU_R01',
-      9: controlId,
-      10: 'P',
-      11: '2.4',
-    }),
+    msh('ORU^R01^ORU_R01', { 4: SENDER, 7: at, 10: controlId }),
     segment('PID', { 1: '1', 3: `M${n % 20}^^^${SENDER}^MR`, 5: `Crash^Test${n % 20}`, 7: '19650303', 8: 'F' }),
     segment('OBR', { 1: '1', 2: `PL${n}`, 3: `F${n}`, 4: '2345-7^Glucose^LN', 7: at, 22: at, 25: 'F' }),
     segment('OBX', { 1: '1', 2: 'NM', 3: '2345-7^Glucose^LN', 5: String(4 + (n % 5)), 6: 'mmol/L', 11: 'F', 14: at }),

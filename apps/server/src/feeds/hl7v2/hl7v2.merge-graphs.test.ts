@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { isOperationOutcomeError } from '@joinedup/fhir';
 import { createTestApp, type TestApp } from '../../test-support/test-app.ts';
 import { parseHl7 } from './hl7-message.ts';
-import { segment } from './mappers/hl7-fixtures.test-support.ts';
+import { msh as fixtureMsh, segment } from './mappers/hl7-fixtures.test-support.ts';
 
 // Reliability matrix row 5 (its merge part): random graphs of A40 merges and unmerges among one hospital's
 // records, each holding results. After every step the store matches a model: after a merge no clinical
@@ -34,19 +34,8 @@ function nextTime(): string {
   return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
-const msh = (type: string, controlId: string, at: string) =>
-  segment('MSH', {
-    1: '^~\\&',
-    2: 'PAS',
-    3: SENDER,
-    4: 'JOINEDUP',
-    5: 'JOINEDUP',
-    6: at,
-    8: type,
-    9: controlId,
-    10: 'P',
-    11: '2.4',
-  });
+/** The sender's MSH (the fixtures' MSH with this file's facility, time and control id). */
+const msh = (type: string, controlId: string, at: string) => fixtureMsh(type, { 4: SENDER, 7: at, 10: controlId });
 const pid = (mrn: string) =>
   segment('PID', { 1: '1', 3: `${mrn}^^^${SENDER}^MR`, 5: `Graph^${mrn}`, 7: '19700101', 8: 'F' });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createTestApp, type TestApp } from '../../test-support/test-app.ts';
 import { parseHl7 } from './hl7-message.ts';
-import { segment, type Fields } from './mappers/hl7-fixtures.test-support.ts';
+import { msh as fixtureMsh, segment, type Fields } from './mappers/hl7-fixtures.test-support.ts';
 
 // Reliability matrix row 11: out-of-order ADT and a reversed merge must not mis-file data. One person's stream
 // from one hospital (registrations of a record and of its duplicate, an update, results for each, the A40
@@ -35,20 +35,8 @@ interface Sent {
 const time = (minute: number) =>
   `202403011${String(minute).padStart(3, '0').slice(0, 1)}${String(minute % 60).padStart(2, '0')}00`;
 
-function msh(type: string, controlId: string, at: string): string {
-  return segment('MSH', {
-    1: '^~\\&',
-    2: 'PAS',
-    3: SENDER,
-    4: 'JOINEDUP',
-    5: 'JOINEDUP',
-    6: at,
-    8: type,
-    9: controlId,
-    10: 'P',
-    11: '2.4',
-  });
-}
+/** The sender's MSH (the fixtures' MSH with this file's facility, time and control id). */
+const msh = (type: string, controlId: string, at: string) => fixtureMsh(type, { 4: SENDER, 7: at, 10: controlId });
 
 /** The person's details as the hospital holds them at one moment: every ADT carries the whole snapshot. */
 function pid(mrn: string, version: 1 | 2, phone: 1 | 2): string {
