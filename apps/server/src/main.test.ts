@@ -1,36 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { startServerProcess, waitFor } from './test-support/server-process.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 const MAIN = path.join(import.meta.dirname, 'main.ts');
 
-function start(dataDir: string, port: number): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      JOINEDUP_DATA_DIR: dataDir,
-      JOINEDUP_PORT: String(port),
-      JOINEDUP_DEMO: 'false',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (text += d.toString()));
-  return { child, output: () => text };
-}
-
-async function waitFor(check: () => boolean, ms: number) {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const start = (dataDir: string, port: number) => startServerProcess(dataDir, { JOINEDUP_PORT: String(port) });
 
 const exitCode = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => {

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { openPglite } from '../../platform/db.ts';
+import { startServerProcess, waitFor } from '../../test-support/server-process.ts';
 import { msh, segment } from './mappers/hl7-fixtures.test-support.ts';
 
 // Reliability matrix row 9 (its crash part): the server is killed (SIGKILL, no chance to clean up) while
@@ -13,7 +13,6 @@ import { msh, segment } from './mappers/hl7-fixtures.test-support.ts';
 // Every message answered AA is in the store afterwards, and each applied exactly once. The embedded database
 // (the default a user gets) is the one under test here; on a PostgreSQL server durability is the server's.
 
-const MAIN = path.join(import.meta.dirname, '..', '..', 'main.ts');
 const SENDER = 'RKIL';
 const MESSAGES = Number(process.env.CRASH_MESSAGES ?? 700);
 const KILLS = Number(process.env.CRASH_KILLS ?? 20);
@@ -30,36 +29,13 @@ function oru(n: number): { controlId: string; text: string } {
   return { controlId, text };
 }
 
-function startServer(
-  dataDir: string,
-  mllpPort: number,
-  httpPort: number,
-): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      JOINEDUP_DATA_DIR: dataDir,
-      JOINEDUP_PORT: String(httpPort),
-      JOINEDUP_DEMO: 'false',
-      JOINEDUP_LOG_LEVEL: 'error',
-      JOINEDUP_MLLP_PORT: String(mllpPort),
-      JOINEDUP_HL7_SOURCES: JSON.stringify([{ facility: SENDER, addresses: ['127.0.0.1'], timeZone: 'UTC' }]),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function startServer(dataDir: string, mllpPort: number, httpPort: number) {
+  return startServerProcess(dataDir, {
+    JOINEDUP_PORT: String(httpPort),
+    JOINEDUP_LOG_LEVEL: 'error',
+    JOINEDUP_MLLP_PORT: String(mllpPort),
+    JOINEDUP_HL7_SOURCES: JSON.stringify([{ facility: SENDER, addresses: ['127.0.0.1'], timeZone: 'UTC' }]),
   });
-  let text = '';
-  child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (text += d.toString()));
-  return { child, output: () => text };
-}
-
-async function waitFor(check: () => boolean, ms: number) {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** One MLLP connection that sends a message and waits for its ACK (the MSA-1 code), or fails when the peer goes. */
