@@ -29,7 +29,8 @@ export interface BenchOptions {
   outDir: string;
 }
 
-function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+/** A whole-number setting from the environment (`_` and `,` allowed as separators), within bounds. */
+export function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw.replace(/[_,]/g, ''));

@@ -24,7 +24,7 @@ import {
 import { findCandidates, verifiedNhsNumbersOf } from '../apps/server/src/identity/identity.store.ts';
 import { systemClock } from '../apps/server/src/platform/clock.ts';
 import { migrate } from '../apps/server/src/platform/migrate.ts';
-import type { EngineName } from './bench-options.ts';
+import { whole, type EngineName } from './bench-options.ts';
 import { openBenchPglite, openBenchPostgres, type BenchEngine } from './engines.ts';
 import { formatNumber, type EngineResult, type Figure } from './figures.ts';
 import { summarise, type Latency } from './measure.ts';
@@ -44,15 +44,6 @@ export interface MpiOptions {
   records: number;
   /** Held-out incoming records, each measured once per series. */
   samples: number;
-}
-
-function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw.replace(/[_,]/g, ''));
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`${name} must be a whole number from ${min} to ${max}`);
-  return n;
 }
 
 /**
