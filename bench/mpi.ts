@@ -21,7 +21,7 @@ import {
   type IndexedCandidate,
   type MatchRecord,
 } from '../apps/server/src/identity/index.ts';
-import { findCandidates, verifiedNhsNumbersOf } from '../apps/server/src/identity/identity.store.ts';
+import { candidatesByKey, verifiedNhsNumbersOf } from '../apps/server/src/identity/identity.store.ts';
 import { systemClock } from '../apps/server/src/platform/clock.ts';
 import { migrate } from '../apps/server/src/platform/migrate.ts';
 import { whole, type EngineName } from './bench-options.ts';
@@ -295,7 +295,7 @@ async function measureMpi(engine: BenchEngine, options: MpiOptions, result: Engi
   const match = async (patient: Patient, source: string) => {
     const record: MatchRecord = { ...fromFhirPatient(patient, source), id: patient.id! };
     const keys = blockingKeys(record);
-    const found = await findCandidates(db, keys, record.id);
+    const found = await candidatesByKey(db, keys, [record.id]);
     const verified = await verifiedNhsNumbersOf(db, [...new Set(found.map((c) => c.personId))]);
     const indexed: IndexedCandidate[] = found.map((c) => {
       const nhs = verified.get(c.personId);
@@ -312,7 +312,7 @@ async function measureMpi(engine: BenchEngine, options: MpiOptions, result: Engi
     const keys = blockingKeys(r);
     await raw(keys);
     await rawRecords(keys);
-    await findCandidates(db, keys, r.id);
+    await candidatesByKey(db, keys, [r.id]);
   }
 
   say(`one record against the index: ${formatInt(incoming.length)} held-out records, each series in turn`);
@@ -405,7 +405,7 @@ async function measureMpi(engine: BenchEngine, options: MpiOptions, result: Engi
     {
       key: 'mpi.match',
       group,
-      label: 'one incoming record: candidates (findCandidates, verified NHS numbers) and decideLink, no writes',
+      label: 'one incoming record: candidates (candidatesByKey, verified NHS numbers) and decideLink, no writes',
       unit: 'ms',
       value: matchLatency.p95,
       text: `${ms3(matchLatency)} (candidates p50 ${quantile(counts, 0.5)} · p95 ${quantile(counts, 0.95)} · max ${counts[counts.length - 1] ?? 0})`,

@@ -113,26 +113,6 @@ export async function replaceBlockingKeys(
   );
 }
 
-/** The indexed records sharing a blocking key with a record, other than the record itself. */
-export async function findCandidates(
-  q: Queryable,
-  keys: readonly string[],
-  patientId: string,
-): Promise<{ patientId: string; personId: string; record: MatchRecord }[]> {
-  if (keys.length === 0) return [];
-  // A semi-join: each candidate found once by its id before its record is read, then ordered by id (a stable order
-  // for decideLink's ties). DISTINCT over the joined rows sorted every record's jsonb, once per key it shares:
-  // twice the execution time (0.27 → 0.13 ms for 62 key rows, 21 candidates; bench/mpi.ts).
-  const rows = await q.query<{ patient_id: string; person_id: string; record: MatchRecord | string }>(
-    `SELECT r.patient_id, r.person_id, r.record
-       FROM mpi_record r
-      WHERE r.patient_id IN (SELECT b.patient_id FROM mpi_block b WHERE b.key = ANY($1)) AND r.patient_id <> $2
-      ORDER BY r.patient_id`,
-    [keys, patientId],
-  );
-  return rows.map((r) => ({ patientId: r.patient_id, personId: r.person_id, record: parseJson(r.record) }));
-}
-
 /** The verified NHS number each person holds on any of their records (at most one each: invariant 1). */
 export async function verifiedNhsNumbersOf(q: Queryable, personIds: readonly string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
