@@ -13,6 +13,11 @@ export interface Figure {
   text: string;
   reference?: { label: string; value: number | null; text: string };
   target?: { value: number; better: 'higher' | 'lower' };
+  /**
+   * CPU per item while it was measured, split between the server's process (PGlite inside it) and the PostgreSQL
+   * server's processes, and the throughput the machine's cores allow at that cost: the bound of a CPU-bound figure.
+   */
+  cpu?: { per: string; serverMs: number; databaseMs: number | null; ceiling: number | null; cores: number };
   /** Drawn in the chart. */
   chart?: boolean;
   error?: string;

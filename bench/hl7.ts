@@ -5,6 +5,7 @@ import { createMllpDecoder, frame, startMllpListener } from '../apps/server/src/
 import { systemClock } from '../apps/server/src/platform/clock.ts';
 import { createLogger } from '../apps/server/src/platform/log.ts';
 import type { BenchEngine, BenchServer } from './engines.ts';
+import { costPer, cpuMeter, type CpuCost } from './cpu.ts';
 import { summarise, type Latency } from './measure.ts';
 
 export interface Hl7Outcome {
@@ -12,6 +13,8 @@ export interface Hl7Outcome {
   accepted: number;
   latency: Latency;
   reference: Latency;
+  /** CPU per message while they were sent: the server's process and the rest of the machine (the database). */
+  cpu: CpuCost;
 }
 
 /** ORU^R01 messages of a synthetic region's hospitals, in the order each hospital sends them. */
@@ -88,11 +91,13 @@ export async function benchHl7(
   );
   const latencies: number[] = [];
   const t0 = performance.now();
+  const stopCpu = cpuMeter(engine.name);
   const accepted = (await Promise.all(lanes.map((lane) => sender(listener.port, lane, latencies)))).reduce(
     (a, b) => a + b,
     0,
   );
   const latency = summarise(latencies, performance.now() - t0);
+  const cpu = costPer(stopCpu(), messages.length);
   await listener.close();
 
   await engine.db.query('CREATE TABLE bench_hl7 (id serial PRIMARY KEY, message text NOT NULL)');
@@ -112,5 +117,5 @@ export async function benchHl7(
   );
   const reference = summarise(refLatencies, performance.now() - r0);
   await engine.db.query('DROP TABLE bench_hl7');
-  return { messages: messages.length, accepted, latency, reference };
+  return { messages: messages.length, accepted, latency, reference, cpu };
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildSyntheticRegion, createFeedWriter, generatePopulation } from '@joinedup/synth';
 import { runImport } from '../apps/server/src/feeds/bulk/import.cli.ts';
+import { costPer, cpuMeter, type CpuCost } from './cpu.ts';
 import type { BenchEngine, BenchServer } from './engines.ts';
 
 export interface ImportOutcome {
@@ -11,6 +12,8 @@ export interface ImportOutcome {
   exitCode: number;
   copyRows: number;
   copySeconds: number;
+  /** CPU per resource during the import: the server's process (the CLI too) and the rest of the machine. */
+  cpu: CpuCost;
 }
 
 /**
@@ -34,14 +37,16 @@ export async function benchImport(engine: BenchEngine, server: BenchServer, peop
       }
     }
     const t0 = performance.now();
+    const stopCpu = cpuMeter(engine.name);
     const exitCode = await runImport([bulk, '--url', server.base]);
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = costPer(stopCpu(), lines.length);
     await engine.db.query('CREATE TABLE bench_import (id text PRIMARY KEY, content jsonb NOT NULL)');
     const c0 = performance.now();
     await engine.copyRows('bench_import', ['id', 'content'], lines);
     const copySeconds = (performance.now() - c0) / 1000;
     await engine.db.query('DROP TABLE bench_import');
-    return { resources: lines.length, seconds, exitCode, copyRows: lines.length, copySeconds };
+    return { resources: lines.length, seconds, exitCode, copyRows: lines.length, copySeconds, cpu };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -62,6 +62,15 @@ export function formatTable(result: EngineResult): string {
         .trimEnd(),
     );
   }
+  for (const f of result.figures) {
+    if (!f.cpu) continue;
+    const { per, serverMs, databaseMs, ceiling, cores } = f.cpu;
+    const database =
+      databaseMs === null ? 'the database server not measured' : `${databaseMs.toFixed(2)} ms in the database server`;
+    const bound =
+      ceiling === null ? '' : `; at that cost ${cores} cores allow at most ${formatNumber(ceiling, f.unit)} ${f.unit}`;
+    lines.push(`   cpu: ${f.label}: ${serverMs.toFixed(2)} ms in the server process + ${database} per ${per}${bound}`);
+  }
   for (const n of result.notes) lines.push(`   note: ${n}`);
   return lines.join('\n');
 }

@@ -154,6 +154,7 @@ async function benchEngine(
         text: perSecond(imported.copyRows / imported.copySeconds, 'rows/s'),
       },
       target: { value: name === 'postgres' ? 10_000 : 3_000, better: 'higher' as const },
+      cpu: { per: 'resource', ...imported.cpu },
       chart: true,
       ...(imported.exitCode !== 0 ? { error: 'the import rejected lines' } : {}),
     });
@@ -174,6 +175,7 @@ async function benchEngine(
         text: `${perSecond(hl7.reference.perSecond, 'commits/s')}, p99 ${hl7.reference.p99.toFixed(1)} ms`,
       },
       ...(name === 'postgres' ? { target: { value: 1_000, better: 'higher' as const } } : {}),
+      cpu: { per: 'message', ...hl7.cpu },
       chart: true,
       ...(hl7.accepted !== hl7.messages
         ? { error: `${hl7.messages - hl7.accepted} messages not acknowledged AA` }
