@@ -58,7 +58,8 @@ export interface TokenVerifier {
 }
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
-const BEARER = /^Bearer +([\w-]+\.[\w-]+\.[\w-]+)$/i;
+// The signature part may be empty so that an unsigned token is refused as unsigned, not as malformed.
+const BEARER = /^Bearer +([\w-]+\.[\w-]+\.[\w-]*)$/i;
 const MAX_TOKEN = 16 * 1024;
 const REFETCH_AFTER_MS = 30_000;
 
@@ -387,12 +388,13 @@ function claimAt(from: unknown, path: string): unknown {
 }
 
 function mapJoseError(e: unknown): Error {
-  const err = e as { code?: string; claim?: string; name?: string };
+  const err = e as { code?: string; claim?: string; reason?: string; name?: string };
   if (err.name === 'OperationOutcomeError') return e as Error;
   switch (err.code ?? '') {
     case 'ERR_JWT_EXPIRED':
       return refuse('expired');
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if (err.reason === 'missing') return refuse('claims');
       if (err.claim === 'iss') return refuse('issuer');
       if (err.claim === 'aud') return refuse('audience');
       if (err.claim === 'nbf' || err.claim === 'iat') return refuse('not-yet-valid');

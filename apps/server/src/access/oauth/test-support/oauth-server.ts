@@ -8,7 +8,7 @@ import { createLogger } from '../../../platform/log.ts';
 import { migrate } from '../../../platform/migrate.ts';
 import type { Db } from '../../../platform/db.ts';
 import type { Clock } from '../../../platform/clock.ts';
-import type { PrincipalOrganisation } from '../../principal.ts';
+import { REGION } from './region.ts';
 import { createAuthorizationServer, type AuthorizationServer } from '../authorization-server.ts';
 import { oauthMigrations } from '../oauth.migrations.ts';
 import { readOAuthConfig } from '../oauth.config.ts';
@@ -16,25 +16,16 @@ import { readOAuthConfig } from '../oauth.config.ts';
 // A running authorisation server on 127.0.0.1 (a real listener: oidc-provider sees real requests), a browser
 // with a cookie jar, and the pieces of an OAuth client (PKCE, private_key_jwt assertions).
 
-export const REGION: PrincipalOrganisation[] = [
-  { odsCode: 'R1H', name: 'Barts Health NHS Trust', kind: 'acute-trust' },
-  { odsCode: 'F84003', name: 'Lower Clapton Group Practice', kind: 'gp-practice' },
-  { odsCode: 'RWK', name: 'East London NHS Foundation Trust', kind: 'mental-health-trust' },
-  { odsCode: 'RRU', name: 'London Ambulance Service', kind: 'ambulance-service' },
-  { odsCode: 'NHS111', name: 'London 111', kind: 'nhs-111' },
-  { odsCode: 'RNH', name: 'Newham Community Services', kind: 'community-trust' },
-  { odsCode: 'LBH', name: 'London Borough of Hackney', kind: 'local-authority' },
-  { odsCode: 'VCH01', name: 'Victoria Care Home', kind: 'care-home' },
-  { odsCode: 'FPH01', name: 'High Street Pharmacy', kind: 'pharmacy' },
-  { odsCode: 'HOS01', name: 'St Joseph’s Hospice', kind: 'hospice' },
-  { odsCode: 'RGT', name: 'Cambridge University Hospitals', kind: 'out-of-area-trust' },
-];
+export { REGION };
 
 /** NHS numbers of the demo patients, and the Patient ids the stub FHIR store knows them by. */
 export const PATIENTS: Record<string, string> = { '9990000018': 'pat-ada', '9990000026': 'pat-ben' };
 
 export interface TestServer {
+  /** The issuer: the server's public base URL (another server's, for a second process of one deployment). */
   base: string;
+  /** Where this server listens. */
+  listener: string;
   auth: AuthorizationServer;
   db: Db;
   close(): Promise<void>;
@@ -48,7 +39,8 @@ export async function startOAuthServer(
   await migrate(db, oauthMigrations);
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = options.baseUrl ?? `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listener = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = options.baseUrl ?? listener;
   const log = createLogger('silent');
   const app = createHttpServer({ maxBodyBytes: 1024 * 1024 }, log);
   const config = readOAuthConfig(options.env ?? {}, { baseUrl: base, demo: options.demo ?? true });
@@ -67,6 +59,7 @@ export async function startOAuthServer(
   server.on('request', (req, res) => app.routing(req, res));
   return {
     base,
+    listener,
     auth,
     db,
     async close() {
