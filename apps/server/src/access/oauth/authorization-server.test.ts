@@ -699,3 +699,22 @@ describe('SMART launch', () => {
     assert.equal(decodeJwt(tokens.id_token!).fhirUser, 'Patient/pat-ada');
   });
 });
+
+describe('userinfo', () => {
+  test('answers with the signed-in user from an access token with openid; refuses without', async () => {
+    const tokens = await signedInTokens();
+    const res = await fetch(`${s.base}/oauth/userinfo`, { headers: { authorization: bearer(tokens.access_token) } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), {
+      sub: 'demo-consultant',
+      name: 'Dr Amara Okafor',
+      fhirUser: 'Practitioner/demo-consultant',
+    });
+    const withoutOpenid = await signedInTokens({ scope: 'user/*.rs' });
+    const refused = await fetch(`${s.base}/oauth/userinfo`, {
+      headers: { authorization: bearer(withoutOpenid.access_token) },
+    });
+    assert.equal(refused.status, 403);
+    assert.equal((await fetch(`${s.base}/oauth/userinfo`)).status, 401);
+  });
+});

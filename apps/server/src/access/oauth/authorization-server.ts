@@ -498,6 +498,25 @@ export async function createAuthorizationServer(deps: AuthorizationServerDeps): 
         const launch = await createLaunch(request.headers.authorization, request.body);
         return reply.code(201).send(launch);
       });
+      // oidc-provider's userinfo refuses tokens bound to a resource server, and ours always are (to the FHIR
+      // API): the claims come from the verified access token instead.
+      scope.route({
+        method: ['GET', 'POST'],
+        url: OAUTH_PATHS.userinfo,
+        handler: async (request, reply) => {
+          const principal = await verifier.verify(request.headers.authorization);
+          const claims = decodeJwt(request.headers.authorization!.replace(/^Bearer +/i, ''));
+          if (claims.iss !== config.issuer || !principal.scopes.includes('openid')) {
+            throw forbidden('userinfo needs an access token of this server with the openid scope', {
+              code: 'access.userinfo-scope',
+            });
+          }
+          const fields = ['name', 'fhirUser'].filter((k) => typeof claims[k] === 'string');
+          return reply
+            .header('cache-control', 'no-store')
+            .send({ sub: claims.sub, ...Object.fromEntries(fields.map((k) => [k, claims[k]])) });
+        },
+      });
       registerSignInRoutes(scope, {
         provider,
         basePath: OAUTH_PATHS.signIn,

@@ -78,10 +78,16 @@ const STAFF: DemoStaff[] = [
     roles: [{ roleCode: 'R8009', kind: 'gp-practice' }],
   },
   {
-    slug: 'mha-administrator',
+    slug: 'clerk',
     name: 'Olivia Green',
-    description: 'Mental Health Act administrator (clerical, R8010)',
-    roles: [{ roleCode: 'R8010', kind: 'mental-health-trust' }],
+    description: 'Community services clerk (clerical, R8010)',
+    roles: [{ roleCode: 'R8010', kind: 'community-trust' }],
+  },
+  {
+    slug: 'mha-administrator',
+    name: 'Joseph Okonkwo',
+    description: 'Mental Health Act administrator (R6100)',
+    roles: [{ roleCode: 'R6100', kind: 'mental-health-trust' }],
   },
   {
     slug: 'student',
@@ -122,8 +128,9 @@ const STAFF: DemoStaff[] = [
   {
     slug: 'privacy-officer',
     name: 'Nadia Rahman',
-    description: 'Privacy officer: audit and alerts only (R5100)',
-    roles: [{ roleCode: 'R5100', kind: 'acute-trust' }],
+    // ADR 8 chose the code system's own Privacy Officer role (R0001) rather than R5100 Audit Manager.
+    description: 'Privacy officer: audit and alerts only (R0001)',
+    roles: [{ roleCode: 'R0001', kind: 'acute-trust' }],
   },
   {
     slug: 'data-quality',

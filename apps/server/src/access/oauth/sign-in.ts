@@ -158,6 +158,10 @@ export function registerSignInRoutes(app: FastifyInstance, deps: SignInDeps) {
   }
 
   const stateOf = (details: Interaction): SignInState => (details.result?.joinedup as SignInState | undefined) ?? {};
+  // Who is signing in: whoever signed in on these pages, else the session's user unless the app asked for a new
+  // sign-in (prompt=login, max_age passed).
+  const accountIdOf = (details: Interaction, state: SignInState) =>
+    state.accountId ?? (details.prompt.name === 'login' ? undefined : details.session?.accountId);
 
   app.get<{ Params: { uid: string } }>(`${basePath}/:uid`, async (request, reply) => {
     const details = await interaction(request, reply);
@@ -179,7 +183,7 @@ export function registerSignInRoutes(app: FastifyInstance, deps: SignInDeps) {
       csrf: csrfFor(details.uid),
       clientName: client?.name ?? details.params.client_id,
     };
-    const accountId = state.accountId ?? (details.prompt.name === 'login' ? undefined : details.session?.accountId);
+    const accountId = accountIdOf(details, state);
     const user = accountId ? deps.users.find(accountId) : undefined;
     if (!user) return sendPage(reply, error ? 400 : 200, renderSignIn(view, deps.users, error));
     if (user.kind === 'staff' && user.roleProfiles.length > 1 && !state.roleProfileId) {
@@ -336,11 +340,8 @@ export function registerSignInRoutes(app: FastifyInstance, deps: SignInDeps) {
     const form = checkPost(request);
     if (!form) return expired(reply);
     const state = stateOf(details);
-    const user = state.accountId
-      ? deps.users.find(state.accountId)
-      : details.session?.accountId
-        ? deps.users.find(details.session.accountId)
-        : undefined;
+    const accountId = accountIdOf(details, state);
+    const user = accountId ? deps.users.find(accountId) : undefined;
     if (!user || user.kind !== 'staff') return expired(reply);
     const role = user.roleProfiles.find((r) => r.id === form.role_profile);
     if (!role) return step(request, reply, details, state, 'Choose the role you are working in.');
@@ -357,8 +358,9 @@ export function registerSignInRoutes(app: FastifyInstance, deps: SignInDeps) {
     if (!nhs) return step(request, reply, details, state, 'Enter a valid 10-digit NHS number.');
     const patient = await deps.findPatientByNhsNumber?.(nhs);
     if (!patient) return step(request, reply, details, state, 'There is no patient with this NHS number.');
-    const accountId = state.accountId ?? details.session?.accountId;
-    return saveState(request, reply, { ...state, ...(accountId ? { accountId } : {}), patient }, details.uid);
+    const accountId = accountIdOf(details, state);
+    if (!accountId) return expired(reply);
+    return saveState(request, reply, { ...state, accountId, patient }, details.uid);
   });
 
   app.post<{ Params: { uid: string } }>(`${basePath}/:uid/cancel`, async (request, reply) => {
@@ -414,6 +416,8 @@ const ROLE_NAMES: Record<string, string> = {
   R1290: 'Pharmacist',
   R1975: 'Community Mental Health Nurse',
   R5100: 'Audit Manager',
+  R0001: 'Privacy Officer',
+  R6100: 'Mental Health Act Administrator',
 };
 
 export function escapeHtml(s: string): string {

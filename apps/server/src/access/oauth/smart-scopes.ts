@@ -1,8 +1,10 @@
 import type { ResourceScope } from '../principal.ts';
 
-// The SMART App Launch scope grammar, as much as the authorisation server needs to accept a requested scope, to
-// narrow it to what a client may have, and to hand the verifier parsed resource scopes. access/scopes.ts owns the
-// full grammar for access decisions; the verifier takes its parser when it is wired (TokenVerifierConfig.parseScopes).
+// The SMART App Launch scope grammar, as much as the authorisation server needs to accept a requested scope and to
+// narrow a request to what a client may have. access/scopes.ts owns the full grammar for access decisions (the
+// verifier parses tokens' scopes with it). Narrowing here is whole scopes: oidc-provider grants the scopes of the
+// request as written, so a scope only partly allowed (`patient/*.cruds` for a client allowed `patient/*.rs`) is
+// left out rather than cut down.
 
 /** Scopes that are not resource scopes, as SMART App Launch 2.0 and OpenID Connect define them. */
 export const STATIC_SCOPES = [

@@ -20,7 +20,7 @@ import {
 } from '../principal.ts';
 import type { IdentityProviderConfig } from './oauth.config.ts';
 import type { RevocationList } from './oauth.store.ts';
-import { parseResourceScopes } from './smart-scopes.ts';
+import { parseScopes as parseSmartScopes } from '../scopes.ts';
 import { createUrlGuard, fetchGuardedJson, type Resolver, type Transport } from './url-guard.ts';
 
 // The check the FHIR API makes on every request: a bearer JWT from the built-in authorisation server (verified
@@ -48,7 +48,7 @@ export interface TokenVerifierConfig {
   jwksCacheSeconds?: number;
   resolve?: Resolver;
   transport?: Transport;
-  /** The resource scopes among a token's scopes (access/scopes.ts when wired; a built-in parser otherwise). */
+  /** The resource scopes among a token's scopes; access/scopes.ts parses them unless another parser is given. */
   parseScopes?: (scopes: readonly string[]) => ResourceScope[];
 }
 
@@ -135,7 +135,7 @@ interface RemoteKeys {
 export function createTokenVerifier(config: TokenVerifierConfig): TokenVerifier {
   const clock = config.clock ?? systemClock;
   const tolerance = config.clockToleranceSeconds ?? 30;
-  const parseScopes = config.parseScopes ?? parseResourceScopes;
+  const parseScopes = config.parseScopes ?? ((scopes: readonly string[]) => parseSmartScopes(scopes).resourceScopes);
   const localKeys = createLocalJWKSet(config.keys);
   const providers = new Map((config.identityProviders ?? []).map((p) => [p.issuer, p]));
   const remote = new Map<string, RemoteKeys>();
