@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import { fixedClock } from '../../platform/clock.ts';
 import type { StaffPrincipal, SystemPrincipal } from '../principal.ts';
+import { generateSigningKey } from './oauth.store.ts';
 import {
   Browser,
   clientKeys,
@@ -716,5 +717,39 @@ describe('userinfo', () => {
     });
     assert.equal(refused.status, 403);
     assert.equal((await fetch(`${s.base}/oauth/userinfo`)).status, 401);
+  });
+});
+
+describe('signing keys', () => {
+  test('keys given in JOINEDUP_OAUTH_JWKS are used, and only their public half is published', async () => {
+    const key = await generateSigningKey();
+    const other = await startOAuthServer({
+      db: s.db,
+      env: {
+        JOINEDUP_OAUTH_JWKS: JSON.stringify({ keys: [key] }),
+        JOINEDUP_OAUTH_CLIENTS: JSON.stringify([
+          { clientId: 'lab-feed', name: 'Lab feed', jwks: feed.jwks, scopes: 'system/Patient.rs', source: 'RWK' },
+        ]),
+      },
+    });
+    try {
+      const jwks = (await (await fetch(`${other.listener}/oauth/jwks`)).json()) as { keys: Record<string, unknown>[] };
+      assert.deepEqual(
+        jwks.keys.map((k) => k.kid),
+        [key.kid],
+      );
+      assert.equal(jwks.keys[0]!.d, undefined);
+      const token = await postForm(`${other.listener}/oauth/token`, {
+        grant_type: 'client_credentials',
+        scope: 'system/Patient.rs',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await feed.assertion('lab-feed', `${other.listener}/oauth/token`),
+      });
+      assert.equal(token.status, 200, token.text);
+      await other.auth.verify(bearer(token.json.access_token));
+      assert.equal(await refusalCode(s.auth.verify(bearer(token.json.access_token))), 'access.token-issuer');
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -90,7 +90,7 @@ export interface AuthorizationServer {
  */
 export async function createAuthorizationServer(deps: AuthorizationServerDeps): Promise<AuthorizationServer> {
   const { db, config, log } = deps;
-  const stored = await loadOrCreateKeys(db);
+  const stored = await loadOrCreateKeys(db, { withSigning: !config.jwks });
   const signingKeys: JWK[] = config.jwks?.keys ?? stored.signing;
   const cookieKeys = config.cookieKeys ?? stored.cookies;
   const publicKeys = publicJwks(signingKeys);

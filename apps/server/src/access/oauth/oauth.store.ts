@@ -184,8 +184,11 @@ export interface ServerKeys {
   cookies: string[];
 }
 
-/** The keys in the database, generated on first start (under a lock: several processes may start together). */
-export async function loadOrCreateKeys(db: Db): Promise<ServerKeys> {
+/**
+ * The keys in the database, generated on first start (under a lock: several processes may start together); no
+ * signing key is generated when `withSigning` is false (the keys come from the environment).
+ */
+export async function loadOrCreateKeys(db: Db, options: { withSigning?: boolean } = {}): Promise<ServerKeys> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK]);
     const rows = await tx.query<{ use: 'sig' | 'cookie'; jwk: JWK }>(
@@ -193,7 +196,7 @@ export async function loadOrCreateKeys(db: Db): Promise<ServerKeys> {
     );
     let signing = rows.filter((r) => r.use === 'sig').map((r) => r.jwk);
     let cookies = rows.filter((r) => r.use === 'cookie').map((r) => r.jwk.k!);
-    if (signing.length === 0) {
+    if (signing.length === 0 && options.withSigning !== false) {
       const key = await generateSigningKey();
       await tx.query("INSERT INTO oauth_key (kid, use, jwk) VALUES ($1, 'sig', $2)", [key.kid, JSON.stringify(key)]);
       signing = [key];

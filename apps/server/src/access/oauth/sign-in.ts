@@ -110,6 +110,8 @@ interface SignInState {
 
 const FAILURES_BEFORE_LOCK = 5;
 const LOCK_MS = 15 * 60 * 1000;
+// Failed user names are remembered in memory: bounded, so that made-up names cannot fill it.
+const MAX_REMEMBERED_FAILURES = 10_000;
 
 type Form = Record<string, string | undefined>;
 
@@ -324,6 +326,10 @@ export function registerSignInRoutes(app: FastifyInstance, deps: SignInDeps) {
       const ok = await verifyPassword(password, hash ?? (await dummyHash));
       if (!ok || !hash) {
         const f = failures.get(username);
+        if (failures.size >= MAX_REMEMBERED_FAILURES) {
+          for (const [name, entry] of failures) if (entry.until <= Date.now()) failures.delete(name);
+          if (failures.size >= MAX_REMEMBERED_FAILURES) failures.clear();
+        }
         failures.set(username, { count: (f && f.until > Date.now() ? f.count : 0) + 1, until: Date.now() + LOCK_MS });
         deps.log.info('sign-in refused', { reason: 'password' });
         return step(request, reply, details, {}, 'The user name or password is not right.');
