@@ -16,6 +16,13 @@ import { registerBulkRoutes } from './feeds/bulk/bulk.routes.ts';
 import { hl7v2Migrations } from './feeds/hl7v2/hl7v2.migrations.ts';
 import { createIdentityService, identityMigrations, registerIdentityRoutes } from './identity/index.ts';
 import { createClientRegistry } from './access/clients.ts';
+import { createAuthorizationServer, oauthMigrations, readOAuthConfig } from './access/oauth/index.ts';
+import { auditMigrations } from './access/audit/audit.migrations.ts';
+import { createAuditService } from './access/audit/audit.service.ts';
+import { registerAuditRoutes } from './access/audit/audit.routes.ts';
+import { roleGroupOf } from './access/policy.rules.ts';
+import { demoDirectory } from './demo/demo.ts';
+import { forbidden, OperationOutcomeError } from '@joinedup/fhir';
 import { registerHl7Routes } from './feeds/hl7v2/hl7v2.routes.ts';
 import { createHl7FeedService } from './feeds/hl7v2/hl7v2.service.ts';
 
@@ -25,13 +32,26 @@ export interface App {
   hl7: ReturnType<typeof createHl7FeedService>;
   db: Db;
   log: Logger;
+  /** Sign-in and tokens: the built-in authorisation server and the verifier of every bearer token. */
+  auth: Awaited<ReturnType<typeof createAuthorizationServer>>;
+  audit: ReturnType<typeof createAuditService>;
 }
 
 /** Every migration of every module, in order. */
-export const migrations = [...fhirStoreMigrations, ...hl7v2Migrations, ...identityMigrations];
+export const migrations = [
+  ...fhirStoreMigrations,
+  ...hl7v2Migrations,
+  ...identityMigrations,
+  ...oauthMigrations,
+  ...auditMigrations,
+];
 
 /** Wires the modules together on an open database: the composition root shared by main.ts and the tests. */
-export async function buildApp(config: Config, db: Db, options: { clock?: Clock; log?: Logger } = {}): Promise<App> {
+export async function buildApp(
+  config: Config,
+  db: Db,
+  options: { clock?: Clock; log?: Logger; env?: NodeJS.ProcessEnv } = {},
+): Promise<App> {
   const log = options.log ?? createLogger(config.logLevel);
   await migrate(db, migrations);
   const model = createFhirModel(createIndexer);
@@ -56,9 +76,47 @@ export async function buildApp(config: Config, db: Db, options: { clock?: Clock;
   });
   registerHl7Routes(http, hl7, { userOf: (authorization) => clients.require(authorization, 'identity').id });
   registerIdentityRoutes(http, identity, { userOf: (authorization) => clients.require(authorization, 'identity').id });
+
+  // Sign-in (ADR 10): the demo region's organisations and a few of its patients are offered in demo mode only.
+  const directory = config.demo ? demoDirectory({ people: config.demoPeople }) : undefined;
+  const auth = await createAuthorizationServer({
+    db,
+    config: readOAuthConfig(options.env ?? process.env, { baseUrl: config.baseUrl, demo: config.demo }),
+    log,
+    clock,
+    ...(directory
+      ? { organisations: directory.organisations, demoPatientNhsNumbers: directory.patientNhsNumbers }
+      : {}),
+    findPatientByNhsNumber: async (nhs) => (await identity.patientsWithNhsNumber(nhs))[0],
+    patientExists: (id) => exists(store, 'Patient', id),
+  });
+  auth.register(http);
+
+  // The audit of every look (ADR 9), and the privacy officer's API over it.
+  const audit = createAuditService({ db, clock, log });
+  registerAuditRoutes(http, audit, {
+    authorise: async (request) => {
+      const principal = await auth.verify(request.headers.authorization);
+      if (principal.kind !== 'staff' || roleGroupOf(principal.roleCode) !== 'privacy-officer') {
+        throw forbidden('The audit is for privacy officers', { code: 'access.forbidden' });
+      }
+      return { userId: principal.userId };
+    },
+  });
   http.get('/health', async () => {
     await db.query('SELECT 1');
     return { status: 'ok', engine: db.engine };
   });
-  return { http, fhir, hl7, db, log };
+  return { http, fhir, hl7, db, log, auth, audit };
+}
+
+/** Whether a resource is stored and not deleted; any other failure (the database) is thrown, not taken as "no". */
+async function exists(store: FhirStore, resourceType: string, id: string): Promise<boolean> {
+  try {
+    await store.read(resourceType, id);
+    return true;
+  } catch (e) {
+    if (e instanceof OperationOutcomeError && (e.status === 404 || e.status === 410)) return false;
+    throw e;
+  }
 }

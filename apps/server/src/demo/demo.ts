@@ -1,6 +1,13 @@
 import type { Resource } from '@joinedup/fhir';
-import { buildSyntheticRegion, generatePopulation, regionResources, sourceRecordResources } from '@joinedup/synth';
+import {
+  buildSyntheticRegion,
+  generatePopulation,
+  generateSyntheticPerson,
+  regionResources,
+  sourceRecordResources,
+} from '@joinedup/synth';
 import { Progress } from '@joinedup/terminal';
+import type { PrincipalOrganisation } from '../access/principal.ts';
 import type { FhirContext } from '../fhir/api/interactions.ts';
 import { validateResource } from '../fhir/validate/validate.ts';
 import type { Logger } from '../platform/log.ts';
@@ -13,8 +20,33 @@ import type { Logger } from '../platform/log.ts';
 export const DEMO_PEOPLE = 1_500;
 /** The demo's seed: every installation's demo region holds the same people. */
 export const DEMO_SEED = 'joinedup-demo';
+/** Demo patients listed on the sign-in page: the first people of the region that have an NHS number. */
+const DEMO_SIGN_IN_PATIENTS = 5;
 /** Resources per store transaction while loading. */
 const BATCH_RESOURCES = 2_000;
+
+/**
+ * Who the demo region's sign-in offers: its organisations (demo staff are placed at them) and the NHS numbers of
+ * a few of its people (demo patients). The region is the one `loadDemoIfEmpty` loads: same seed, same size.
+ */
+export function demoDirectory(options: { people?: number; asOf?: string } = {}): {
+  organisations: PrincipalOrganisation[];
+  patientNhsNumbers: string[];
+} {
+  const synth = {
+    patients: options.people ?? DEMO_PEOPLE,
+    seed: DEMO_SEED,
+    asOf: options.asOf ?? new Date().toISOString().slice(0, 10),
+  };
+  const region = buildSyntheticRegion(synth);
+  const organisations = region.organisations.map((o) => ({ odsCode: o.odsCode, name: o.name, kind: o.kind }));
+  const patientNhsNumbers: string[] = [];
+  for (let i = 0; i < synth.patients && patientNhsNumbers.length < DEMO_SIGN_IN_PATIENTS; i++) {
+    const nhs = generateSyntheticPerson(region, i, synth).life.person.nhsNumber;
+    if (nhs !== undefined) patientNhsNumbers.push(nhs);
+  }
+  return { organisations, patientNhsNumbers };
+}
 
 /**
  * Fills an empty store with the synthetic demo region (packages/synth): its organisations and staff, then

@@ -487,3 +487,19 @@ test('any Patient-shaped input is linked or refused with an OperationOutcome, ne
     { numRuns: FUZZ_RUNS },
   );
 });
+
+test('patientsWithNhsNumber finds the records holding a number, the verified one first, whatever the spacing', async () => {
+  const nhs = newNhsNumber();
+  const other = newNhsNumber();
+  const common = { family: 'Adeyemi', given: 'Tolu', gender: 'male' as const, birthDate: '1961-07-30' };
+  await feed(aSourcePatient({ id: 'a-unverified-1', nhs: { value: nhs, verified: false }, ...common }), 'RJ1');
+  await feed(aSourcePatient({ id: 'z-verified-1', nhs: { value: nhs, verified: true }, ...common }), 'F83004');
+  await feed(aSourcePatient({ id: 'b-other-1', nhs: { value: other, verified: true }, ...common }), 'RJ1');
+
+  const spaced = `${nhs.slice(0, 3)} ${nhs.slice(3, 6)} ${nhs.slice(6)}`;
+  assert.deepEqual(await mpi.patientsWithNhsNumber(spaced), ['z-verified-1', 'a-unverified-1']);
+  assert.deepEqual(await mpi.patientsWithNhsNumber(other), ['b-other-1']);
+  // A number failing Modulus 11 finds nothing rather than a near miss.
+  const wrongCheck = `${nhs.slice(0, 9)}${(Number(nhs[9]) + 1) % 10}`;
+  assert.deepEqual(await mpi.patientsWithNhsNumber(wrongCheck), []);
+});

@@ -1,6 +1,6 @@
 import { conflict, invalid, notFound } from '@joinedup/fhir';
 import type { HumanName, Patient, Person, Resource } from '@joinedup/fhir';
-import { NHS_NUMBER_SYSTEM } from '@joinedup/fhir';
+import { NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '@joinedup/fhir';
 import type { FhirStore, PatientWrite, StoreTransaction } from '../fhir/store/store.ts';
 import type { Queryable } from '../platform/db.ts';
 import { blockingKeys } from './blocking.ts';
@@ -25,6 +25,7 @@ import {
   lockPersons,
   memberCounts,
   openReviewRows,
+  patientIdsByNhsNumber,
   readRecord,
   readRecords,
   readReview,
@@ -589,6 +590,16 @@ export function createIdentityService(options: IdentityServiceOptions) {
     });
   }
 
+  /**
+   * The source Patients that carry an NHS number (normalised first), those with it verified first, then by id: how
+   * sign-in finds a patient's own record and a standalone launch's patient.
+   */
+  async function patientsWithNhsNumber(nhsNumber: string): Promise<string[]> {
+    const nhs = normaliseNhsNumber(nhsNumber);
+    if (nhs === undefined) return [];
+    return patientIdsByNhsNumber(store.db, nhs);
+  }
+
   /** Where a record is linked, how, and its open reviews; 404 when it is not in the index. */
   async function recordOf(patientId: string) {
     const rows = await store.db.query<{ person_id: string; source: string; method: LinkMethod; score: number | null }>(
@@ -670,6 +681,7 @@ export function createIdentityService(options: IdentityServiceOptions) {
     unmergePersons,
     decideReview,
     recordOf,
+    patientsWithNhsNumber,
     personOf,
     patientsOf,
     openReviews,

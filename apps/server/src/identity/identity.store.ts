@@ -425,3 +425,14 @@ export async function replaceBlockingKeysMany(
     [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
   );
 }
+
+/** Source Patients holding an NHS number (through its blocking key), those holding it verified first, then by id. */
+export async function patientIdsByNhsNumber(q: Queryable, nhsNumber: string): Promise<string[]> {
+  const rows = await q.query<{ patient_id: string }>(
+    `SELECT r.patient_id FROM mpi_block b JOIN mpi_record r USING (patient_id)
+      WHERE b.key = $1
+      ORDER BY (r.record->>'nhsNumberVerified' = 'true') DESC, r.patient_id`,
+    [`n:${nhsNumber}`],
+  );
+  return rows.map((r) => r.patient_id);
+}

@@ -40,8 +40,9 @@ export async function openTestDatabase(): Promise<{ db: Db; drop: () => Promise<
 /** The whole server on a fresh database, for a test file. */
 export async function createTestApp(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestApp> {
   const { db, drop } = await openTestDatabase();
-  const config = loadConfig({ JOINEDUP_LOG_LEVEL: 'silent', ...options.env });
-  const app = await buildApp(config, db, { clock: options.clock, log: createLogger('silent') });
+  const env = { JOINEDUP_LOG_LEVEL: 'silent', ...options.env };
+  const config = loadConfig(env);
+  const app = await buildApp(config, db, { clock: options.clock, log: createLogger('silent'), env });
   return {
     ...app,
     async request(method, url, body, headers = {}) {

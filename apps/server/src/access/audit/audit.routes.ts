@@ -8,7 +8,7 @@ export interface AuditRouteOptions {
    * Who is asking: throws 401 without credentials and 403 when they may not see the audit (the privacy officer's
    * role, domain.md 1.4). Called first in every route.
    */
-  authorise: (request: FastifyRequest) => { userId: string };
+  authorise: (request: FastifyRequest) => { userId: string } | Promise<{ userId: string }>;
 }
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -32,7 +32,7 @@ const INSTANT =
  */
 export function registerAuditRoutes(http: FastifyInstance, service: AuditService, options: AuditRouteOptions) {
   http.get('/audit/events', async (request, reply) => {
-    options.authorise(request);
+    await options.authorise(request);
     const query = queryOf(request, ['patient', 'user', 'organisation', 'from', 'to', 'kind', 'before', 'limit']);
     const params: AuditSearchParams = { limit: limitOf(query) };
     const patient = query.get('patient');
@@ -75,7 +75,7 @@ export function registerAuditRoutes(http: FastifyInstance, service: AuditService
   });
 
   http.get('/audit/alerts', async (request) => {
-    options.authorise(request);
+    await options.authorise(request);
     const query = queryOf(request, ['status', 'organisation', 'before', 'limit']);
     const status = query.get('status');
     const organisation = query.get('organisation');
@@ -98,7 +98,7 @@ export function registerAuditRoutes(http: FastifyInstance, service: AuditService
   });
 
   http.post('/audit/alerts/:seq/acknowledge', { bodyLimit: MAX_BODY }, async (request) => {
-    const { userId } = options.authorise(request);
+    const { userId } = await options.authorise(request);
     queryOf(request, []);
     const seq = seqOf((request.params as { seq: string }).seq, 'seq');
     const body = request.body;
@@ -121,7 +121,7 @@ export function registerAuditRoutes(http: FastifyInstance, service: AuditService
   });
 
   http.get('/audit/usage', async (request) => {
-    options.authorise(request);
+    await options.authorise(request);
     const query = queryOf(request, ['month', 'minutesPerView']);
     const month = query.get('month');
     if (month === undefined) throw parameterError('month is required (YYYY-MM)', 'month');
@@ -138,7 +138,7 @@ export function registerAuditRoutes(http: FastifyInstance, service: AuditService
   });
 
   http.get('/audit/verify', async (request) => {
-    options.authorise(request);
+    await options.authorise(request);
     queryOf(request, []);
     return service.verify();
   });

@@ -7,10 +7,11 @@ import { generateSigningKey } from './oauth.store.ts';
 import {
   Browser,
   clientKeys,
-  csrfOf,
   pkce,
   postForm,
+  signInWithBrowser,
   startOAuthServer,
+  type AuthorizeResult,
   type TestServer,
 } from './test-support/oauth-server.ts';
 
@@ -70,13 +71,6 @@ before(async () => {
 });
 after(() => s.close());
 
-interface AuthorizeResult {
-  /** The app's redirect URI with its query, when the server sent the browser back to the app. */
-  redirect?: URL;
-  /** A page shown by the server instead (an error it could not send back). */
-  page?: { status: number; text: string };
-}
-
 function authorizeUrl(params: Record<string, string | undefined>) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, v);
@@ -84,35 +78,13 @@ function authorizeUrl(params: Record<string, string | undefined>) {
 }
 
 /** Starts an authorisation, signs in (a demo user or patient), answers the choices asked, ends at the app. */
-async function authorize(
+function authorize(
   params: Record<string, string | undefined>,
   signIn: Record<string, string> = { demo_user: 'demo-consultant' },
   answers: { role_profile?: string; nhs_number?: string } = {},
   browser = new Browser(),
 ): Promise<AuthorizeResult> {
-  let res = await browser.follow(authorizeUrl(params), s.base);
-  for (let i = 0; i < 5; i++) {
-    if (!res.url.startsWith(s.base)) return { redirect: new URL(res.url) };
-    if (res.status !== 200 || !res.url.includes('/oauth/sign-in/'))
-      return { page: { status: res.status, text: res.text } };
-    const csrf = csrfOf(res.text);
-    let step: string;
-    let form: Record<string, string>;
-    if (res.text.includes('name="role_profile"')) {
-      step = 'role';
-      form = { role_profile: answers.role_profile ?? '' };
-    } else if (res.text.includes('name="nhs_number"')) {
-      step = 'patient';
-      form = { nhs_number: answers.nhs_number ?? '' };
-    } else {
-      step = 'login';
-      form = signIn;
-    }
-    const posted = await browser.request(`${res.url}/${step}`, { form: { csrf, ...form } });
-    if (posted.status !== 303) return { page: { status: posted.status, text: posted.text } };
-    res = await browser.follow(new URL(posted.location!, res.url).href, s.base);
-  }
-  throw new Error('sign-in did not finish');
+  return signInWithBrowser(s.base, params, signIn, answers, browser);
 }
 
 function appParams(overrides: Record<string, string | undefined> = {}) {

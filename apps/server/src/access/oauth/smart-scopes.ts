@@ -1,10 +1,10 @@
 import type { ResourceScope } from '../principal.ts';
+import { parseResourceScope as parseScope } from '../scopes.ts';
 
-// The SMART App Launch scope grammar, as much as the authorisation server needs to accept a requested scope and to
-// narrow a request to what a client may have. access/scopes.ts owns the full grammar for access decisions (the
-// verifier parses tokens' scopes with it). Narrowing here is whole scopes: oidc-provider grants the scopes of the
-// request as written, so a scope only partly allowed (`patient/*.cruds` for a client allowed `patient/*.rs`) is
-// left out rather than cut down.
+// What the authorisation server does with SMART App Launch scopes: accept a requested scope and narrow a request
+// to what a client may have. The grammar is access/scopes.ts's, the one the verifier and the access decisions
+// use. Narrowing here is whole scopes: oidc-provider grants the scopes of the request as written, so a scope only
+// partly allowed (`patient/*.cruds` for a client allowed `patient/*.rs`) is left out rather than cut down.
 
 /** Scopes that are not resource scopes, as SMART App Launch 2.0 and OpenID Connect define them. */
 export const STATIC_SCOPES = [
@@ -18,24 +18,10 @@ export const STATIC_SCOPES = [
   'launch/encounter',
 ] as const;
 
-// SMART v2 `patient/Observation.rs?category=...` and v1 `patient/Observation.read`; a resource type or '*'.
-const RESOURCE_SCOPE =
-  /^(patient|user|system)\/(\*|[A-Z][A-Za-z]{1,63})\.(\*|read|write|c?r?u?d?s?)(?:\?([\x21-\x7e]{1,512}))?$/;
-
-const V1_PERMISSIONS: Record<string, string> = { read: 'rs', write: 'cud', '*': 'cruds' };
-
-/** A SMART resource scope, parsed; undefined for anything else (including an empty v2 permission set). */
+/** A SMART resource scope, parsed by the one grammar (access/scopes.ts); undefined for anything else. */
 export function parseResourceScope(scope: string): ResourceScope | undefined {
-  const m = RESOURCE_SCOPE.exec(scope);
-  if (!m) return undefined;
-  const permissions = V1_PERMISSIONS[m[3]!] ?? m[3]!;
-  if (permissions === '') return undefined;
-  return {
-    context: m[1] as ResourceScope['context'],
-    resourceType: m[2]!,
-    permissions,
-    ...(m[4] !== undefined ? { query: m[4] } : {}),
-  };
+  const parsed = parseScope(scope);
+  return parsed.ok ? parsed.scope : undefined;
 }
 
 /** The resource scopes among a token's scopes, parsed. */

@@ -167,3 +167,48 @@ export async function postForm(url: string, form: Record<string, string>, header
   }
   return { status: res.status, json, text, headers: res.headers };
 }
+
+export interface AuthorizeResult {
+  /** The app's redirect URI with its query, when the server sent the browser back to the app. */
+  redirect?: URL;
+  /** A page shown by the server instead (an error it could not send back). */
+  page?: { status: number; text: string };
+}
+
+/**
+ * Starts an authorisation at the server at `base`, signs in (a demo user or patient: `signIn` is the sign-in form),
+ * answers the choices the pages ask (role profile, patient), and ends where the server sends the browser.
+ */
+export async function signInWithBrowser(
+  base: string,
+  params: Record<string, string | undefined>,
+  signIn: Record<string, string> = { demo_user: 'demo-consultant' },
+  answers: { role_profile?: string; nhs_number?: string } = {},
+  browser = new Browser(),
+): Promise<AuthorizeResult> {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, v);
+  let res = await browser.follow(`${base}/oauth/authorize?${q.toString()}`, base);
+  for (let i = 0; i < 5; i++) {
+    if (!res.url.startsWith(base)) return { redirect: new URL(res.url) };
+    if (res.status !== 200 || !res.url.includes('/oauth/sign-in/'))
+      return { page: { status: res.status, text: res.text } };
+    const csrf = csrfOf(res.text);
+    let step: string;
+    let form: Record<string, string>;
+    if (res.text.includes('name="role_profile"')) {
+      step = 'role';
+      form = { role_profile: answers.role_profile ?? '' };
+    } else if (res.text.includes('name="nhs_number"')) {
+      step = 'patient';
+      form = { nhs_number: answers.nhs_number ?? '' };
+    } else {
+      step = 'login';
+      form = signIn;
+    }
+    const posted = await browser.request(`${res.url}/${step}`, { form: { csrf, ...form } });
+    if (posted.status !== 303) return { page: { status: posted.status, text: posted.text } };
+    res = await browser.follow(new URL(posted.location!, res.url).href, base);
+  }
+  throw new Error('sign-in did not finish');
+}
