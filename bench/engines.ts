@@ -131,7 +131,16 @@ export interface BenchServer {
 
 export async function startServer(db: Db): Promise<BenchServer> {
   const errors: string[] = [];
-  const config = loadConfig({ JOINEDUP_LOG_LEVEL: 'error', JOINEDUP_PORT: '0', JOINEDUP_DEMO: 'false' });
+  // The bench calls the API as a backend system with a shared secret; the bench's HTTP clients (its worker
+  // threads and the import command too) send it from JOINEDUP_TOKEN, as `npm run import` reads it.
+  const secret = randomBytes(24).toString('hex');
+  process.env.JOINEDUP_TOKEN = secret;
+  const config = loadConfig({
+    JOINEDUP_LOG_LEVEL: 'error',
+    JOINEDUP_PORT: '0',
+    JOINEDUP_DEMO: 'false',
+    JOINEDUP_CLIENTS: JSON.stringify([{ id: 'bench', secret }]),
+  });
   const log = createLogger('error', (line) => {
     if (errors.length < 50) errors.push(line.trim());
   });

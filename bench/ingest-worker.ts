@@ -1,6 +1,7 @@
 // The ingest client in a worker thread: bundles are posted from here, so that the client's work (sending
 // bodies, parsing responses) does not share the server's event loop, as a sending system would not.
 import { parentPort, workerData } from 'node:worker_threads';
+import { benchAuthorization } from './http-get.ts';
 
 export interface IngestJob {
   base: string;
@@ -38,6 +39,7 @@ async function post(base: string, body: string): Promise<PostOutcome> {
       'content-type': 'application/fhir+json',
       accept: 'application/fhir+json',
       prefer: 'return=minimal',
+      ...benchAuthorization(),
     },
     body,
   });

@@ -21,6 +21,7 @@ import { auditMigrations } from './access/audit/audit.migrations.ts';
 import { createAuditService } from './access/audit/audit.service.ts';
 import { registerAuditRoutes } from './access/audit/audit.routes.ts';
 import { roleGroupOf } from './access/policy.rules.ts';
+import { createAuthenticator, fhirCallerOf } from './access/fhir-gate.ts';
 import { demoDirectory } from './demo/demo.ts';
 import { forbidden, OperationOutcomeError } from '@joinedup/fhir';
 import { registerHl7Routes } from './feeds/hl7v2/hl7v2.routes.ts';
@@ -63,8 +64,6 @@ export async function buildApp(
   const fhir = createFhirContext(store, model, config);
   const http = createHttpServer(config, log);
   const clients = createClientRegistry(config);
-  registerFhirRoutes(http, fhir, { sourceOf: (authorization) => clients.identify(authorization)?.source });
-  registerBulkRoutes(http, store, { sourceOf: (authorization) => clients.identify(authorization)?.source });
   const clock = options.clock ?? systemClock;
   const identity = createIdentityService({ store });
   const hl7 = createHl7FeedService({
@@ -92,11 +91,18 @@ export async function buildApp(
   });
   auth.register(http);
 
+  // The FHIR API and the bulk import admit a verified token or a shared-secret client, and check every
+  // interaction against its scopes (ADR 11); GET metadata is public.
+  const authenticate = createAuthenticator({ verify: (a) => auth.verify(a), clients });
+  const callerOf = fhirCallerOf(authenticate);
+  registerFhirRoutes(http, fhir, { callerOf });
+  registerBulkRoutes(http, store, { callerOf });
+
   // The audit of every look (ADR 9), and the privacy officer's API over it.
   const audit = createAuditService({ db, clock, log });
   registerAuditRoutes(http, audit, {
     authorise: async (request) => {
-      const principal = await auth.verify(request.headers.authorization);
+      const principal = await authenticate(request.headers.authorization);
       if (principal.kind !== 'staff' || roleGroupOf(principal.roleCode) !== 'privacy-officer') {
         throw forbidden('The audit is for privacy officers', { code: 'access.forbidden' });
       }

@@ -127,9 +127,12 @@ test('the audit API admits a privacy officer, refuses other staff (403) and a re
   assert.equal(refused.status, 403, refused.text);
   assert.equal(refused.json.issue[0].details.coding[0].code, 'access.forbidden');
 
-  const anonymous = await app.request('GET', '/audit/events');
+  const anonymous = await app.request('GET', '/audit/events', undefined, { authorization: '' });
   assert.equal(anonymous.status, 401);
   assert.equal(anonymous.json.issue[0].details.coding[0].code, 'access.token-missing');
+
+  // A backend system (the test app's shared-secret client) is no privacy officer either.
+  assert.equal((await app.request('GET', '/audit/events')).status, 403);
 
   const tampered = `${officer.slice(0, -4)}AAAA`;
   const bad = await app.request('GET', '/audit/events', undefined, { authorization: `Bearer ${tampered}` });
@@ -144,4 +147,69 @@ test('a revoked token is refused by the audit API at once', async () => {
   const res = await app.request('GET', '/audit/events', undefined, { authorization: `Bearer ${officer}` });
   assert.equal(res.status, 401, res.text);
   assert.equal(res.json.issue[0].details.coding[0].code, 'access.token-revoked');
+});
+
+test('the FHIR API needs a token, except its CapabilityStatement', async () => {
+  const none = { authorization: '' };
+  assert.equal((await app.request('GET', '/fhir/metadata', undefined, none)).status, 200);
+  for (const [method, url] of [
+    ['GET', '/fhir/Patient'],
+    ['GET', '/fhir/Patient/any'],
+    ['POST', '/fhir'],
+    ['GET', '/fhir/_history'],
+  ] as const) {
+    const res = await app.request(
+      method,
+      url,
+      method === 'POST' ? { resourceType: 'Bundle', type: 'batch' } : undefined,
+      none,
+    );
+    assert.equal(res.status, 401, `${method} ${url}`);
+    assert.equal(res.json.issue[0].details.coding[0].code, 'access.token-missing');
+  }
+  const imported = await app.http.inject({
+    method: 'POST',
+    url: '/fhir/$import',
+    headers: { 'content-type': 'application/fhir+ndjson' },
+    payload: '{"resourceType":"Patient","id":"x1"}\n',
+  });
+  assert.equal(imported.statusCode, 401);
+  assert.equal((await app.request('GET', '/fhir/Patient/x1')).status, 404, 'nothing was imported');
+});
+
+test('a read-only staff token reads, and is refused every write, bundle entries included', async () => {
+  const viewer = { authorization: `Bearer ${await tokenFor('demo-consultant')}` };
+  assert.equal((await app.request('GET', '/fhir/Patient?_count=1', undefined, viewer)).status, 200);
+  const created = await app.request('POST', '/fhir/Patient', { resourceType: 'Patient' }, viewer);
+  assert.equal(created.status, 403);
+  assert.equal(created.json.issue[0].details.coding[0].code, 'access.scope');
+  const batch = await app.request(
+    'POST',
+    '/fhir',
+    {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
+        { request: { method: 'GET', url: 'Patient?_count=1' } },
+        { resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } },
+      ],
+    },
+    viewer,
+  );
+  assert.equal(batch.status, 200, batch.text);
+  assert.deepEqual(
+    batch.json.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3)),
+    ['200', '403'],
+  );
+  const transaction = await app.request(
+    'POST',
+    '/fhir',
+    {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } }],
+    },
+    viewer,
+  );
+  assert.equal(transaction.status, 403, transaction.text);
 });

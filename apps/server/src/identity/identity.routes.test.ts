@@ -81,7 +81,7 @@ async function personLinks(personId: string): Promise<{ active: boolean; links: 
 test('the index API denies by default: no credentials 401, unknown secret 401, no identity scope 403', async () => {
   await app.request('PUT', '/fhir/Patient/deny-1', patient('deny-1', newNhsNumber()));
   for (const [headers, status, code] of [
-    [{}, 401, 'access.credentials'],
+    [{ authorization: '' }, 401, 'access.credentials'],
     [as('x'.repeat(40)), 401, 'access.credentials'],
     [{ authorization: 'Basic abc' }, 401, 'access.credentials'],
     [as(SECRETS.viewer), 403, 'access.scope'],

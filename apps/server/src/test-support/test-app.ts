@@ -7,8 +7,13 @@ import type { Clock } from '../platform/clock.ts';
 import { createLogger } from '../platform/log.ts';
 
 export interface TestApp extends App {
-  /** Sends one request to the API in process. */
+  /**
+   * Sends one request to the API in process, as a backend system allowed everything (a shared-secret client of the
+   * test app) unless `headers` has its own `authorization`; an empty one sends none.
+   */
   request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
+  /** The `Authorization` header of that test system. */
+  systemAuthorization: string;
   close(): Promise<void>;
 }
 
@@ -40,12 +45,21 @@ export async function openTestDatabase(): Promise<{ db: Db; drop: () => Promise<
 /** The whole server on a fresh database, for a test file. */
 export async function createTestApp(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestApp> {
   const { db, drop } = await openTestDatabase();
-  const env = { JOINEDUP_LOG_LEVEL: 'silent', ...options.env };
+  // Every test app has a system client allowed every interaction, beside the clients a test configures.
+  const secret = randomBytes(24).toString('hex');
+  const clients = [...(JSON.parse(options.env?.JOINEDUP_CLIENTS ?? '[]') as unknown[]), { id: 'test-system', secret }];
+  const env = { JOINEDUP_LOG_LEVEL: 'silent', ...options.env, JOINEDUP_CLIENTS: JSON.stringify(clients) };
+  const systemAuthorization = `Bearer ${secret}`;
   const config = loadConfig(env);
   const app = await buildApp(config, db, { clock: options.clock, log: createLogger('silent'), env });
   return {
     ...app,
-    async request(method, url, body, headers = {}) {
+    systemAuthorization,
+    async request(method, url, body, given = {}) {
+      const own = Object.keys(given).find((k) => k.toLowerCase() === 'authorization');
+      const headers: Record<string, string> =
+        own === undefined ? { authorization: systemAuthorization, ...given } : { ...given };
+      if (own !== undefined && given[own] === '') delete headers[own];
       const res = await app.http.inject({
         method: method as 'GET',
         url,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest, forbidden, issue, outcome, type OperationOutcomeIssue } from '@joinedup/fhir';
 import type { FhirStore } from '../../fhir/store/store.ts';
+import type { FhirPermit } from '../../fhir/api/fhir-http.ts';
 import { importNdjson } from './ndjson-import.ts';
 
 export const NDJSON_TYPES = ['application/fhir+ndjson', 'application/x-ndjson', 'application/ndjson'];
@@ -12,13 +13,13 @@ const ODS_CODE = /^[A-Z0-9]{3,12}$/;
  * `POST /fhir/$import`: a synchronous NDJSON import (the FHIR Bulk Data NDJSON format, one resource per line) in
  * the request body, answered with an OperationOutcome: an information issue with the counts, then one error
  * issue per rejected line naming its line number and reason. Large sets are sent in several requests
- * (`npm run import` does so). The sender is the organisation the caller's credentials name (`JOINEDUP_CLIENTS`),
- * recorded as `meta.source`; without credentials, `?source=ODS` names it until sign-in closes that (issue 5);
- * credentials naming one organisation and `?source` another are refused (403).
+ * (`npm run import` does so). The caller needs credentials allowing it to create and update every type; the sender
+ * is the organisation they name (a backend service's or shared-secret client's `source`), recorded as
+ * `meta.source`, or else `?source=ODS`; credentials naming one organisation and `?source` another are refused (403).
  */
 export interface BulkRouteOptions {
-  /** The organisation a caller's credentials name (throws for credentials nobody holds). */
-  sourceOf?: (authorization: string | undefined) => string | undefined;
+  /** The caller, from its `Authorization` header (throws 401 to refuse): its organisation and permission check. */
+  callerOf?: (authorization: string | undefined) => Promise<{ source?: string; permit?: FhirPermit }>;
 }
 
 export function registerBulkRoutes(app: FastifyInstance, store: FhirStore, options: BulkRouteOptions = {}) {
@@ -32,7 +33,11 @@ export function registerBulkRoutes(app: FastifyInstance, store: FhirStore, optio
     if (claimed !== undefined && !ODS_CODE.test(claimed)) {
       throw badRequest('source must be an ODS code', { code: 'import.source' });
     }
-    const known = options.sourceOf?.(request.headers.authorization);
+    const caller = await options.callerOf?.(request.headers.authorization);
+    // An import writes resources of any type, each as an update-as-create.
+    caller?.permit?.({ interaction: 'create' });
+    caller?.permit?.({ interaction: 'update' });
+    const known = caller?.source;
     if (known !== undefined && claimed !== undefined && claimed !== known) {
       throw forbidden('These credentials send for another organisation than source names', {
         code: 'import.source',

@@ -11,11 +11,14 @@ import { runImport } from './import.cli.ts';
 let app: TestApp;
 let base: string;
 let dir: string;
+/** The import's credentials, from the environment as the command reads them. */
+let env: NodeJS.ProcessEnv;
 
 before(async () => {
   app = await createTestApp();
   await app.http.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.http.server.address() as AddressInfo).port}/fhir`;
+  env = { JOINEDUP_TOKEN: app.systemAuthorization.slice('Bearer '.length) };
   // A synthetic region's bulk NDJSON: what a migration would bring.
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'joinedup-import-'));
   const options = { patients: 25, seed: 'import-test', asOf: '2026-06-30' };
@@ -49,7 +52,7 @@ test('npm run import loads every NDJSON line of a directory, and reports rejecte
       0,
     );
   assert.ok(lines > 500, `only ${lines} lines`);
-  assert.equal(await quietly(() => runImport([path.join(dir, 'bulk'), '--url', base, '--parallel', '8'])), 0);
+  assert.equal(await quietly(() => runImport([path.join(dir, 'bulk'), '--url', base, '--parallel', '8'], env)), 0);
   const patients = fs.readdirSync(path.join(dir, 'bulk')).reduce((n, ods) => {
     const f = path.join(dir, 'bulk', ods, 'Patient.ndjson');
     return n + (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').trim().split('\n').length : 0);
@@ -63,7 +66,7 @@ test('npm run import loads every NDJSON line of a directory, and reports rejecte
     '{"resourceType":"Patient","id":"ok-1"}\n{oops\n{"resourceType":"Patient","id":"ok-2","gender":"x"}\n',
   );
   const report = path.join(dir, 'report.ndjson');
-  assert.equal(await quietly(() => runImport([bad, '--url', base, '--report', report])), 1);
+  assert.equal(await quietly(() => runImport([bad, '--url', base, '--report', report], env)), 1);
   const rejected = fs
     .readFileSync(report, 'utf8')
     .trim()
@@ -84,4 +87,12 @@ test('a missing path and bad options (--parallel out of range) give usage, exit 
   assert.equal(await quietly(() => runImport([path.join(dir, 'nope')])), 2);
   assert.equal(await quietly(() => runImport(['--nonsense'])), 2);
   assert.equal(await quietly(() => runImport([dir, '--parallel', '0'])), 2);
+});
+
+test('without credentials the server refuses the import and nothing is stored', async () => {
+  const file = path.join(dir, 'anonymous.ndjson');
+  fs.writeFileSync(file, '{"resourceType":"Patient","id":"anon-1"}\n');
+  const code = await quietly(() => runImport([file, '--url', base], {}).catch(() => -1));
+  assert.notEqual(code, 0);
+  assert.equal((await app.request('GET', '/fhir/Patient/anon-1')).status, 404);
 });

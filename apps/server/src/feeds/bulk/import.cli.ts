@@ -14,7 +14,11 @@ any line was rejected.
   --url URL      the server's FHIR base (default: http://127.0.0.1:8080/fhir, or JOINEDUP_BASE_URL + /fhir)
   --source ODS   the sending organisation, recorded as meta.source
   --report FILE  write every rejected line's file, line number and reason there
-  --parallel N   files sent at once, 1 to 16 (default 4); each takes one of the server's database connections`;
+  --parallel N   files sent at once, 1 to 16 (default 4); each takes one of the server's database connections
+
+The server needs credentials that may create and update every type: JOINEDUP_TOKEN in the environment holds
+them (an access token of a backend service, or a JOINEDUP_CLIENTS secret), sent as a bearer token; never on the
+command line, where other users of the machine could read it.`;
 
 const CHUNK_LINES = 5_000;
 const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -45,13 +49,14 @@ interface Outcome {
 /** Sends one chunk; returns the stored count and the rejected lines, numbered within the file. */
 async function sendChunk(
   url: string,
+  authorization: Record<string, string>,
   lines: string[],
   firstLine: number,
   file: string,
 ): Promise<{ read: number; stored: number; rejected: RejectedLine[] }> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/fhir+ndjson', accept: 'application/fhir+json' },
+    headers: { 'content-type': 'application/fhir+ndjson', accept: 'application/fhir+json', ...authorization },
     body: lines.join('\n'),
   });
   const body = (await res.json()) as Outcome;
@@ -104,6 +109,9 @@ export async function runImport(argv: string[], env: NodeJS.ProcessEnv = process
   }
   const base = values.url ?? `${env.JOINEDUP_BASE_URL ?? 'http://127.0.0.1:8080'}/fhir`;
   const url = `${base.replace(/\/$/, '')}/$import${values.source ? `?source=${encodeURIComponent(values.source)}` : ''}`;
+  const authorization: Record<string, string> = env.JOINEDUP_TOKEN
+    ? { authorization: `Bearer ${env.JOINEDUP_TOKEN}` }
+    : {};
   const files = ndjsonFiles(target);
   const totalBytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   say(`importing ${formatInt(files.length)} NDJSON files (${formatInt(totalBytes / 1024 / 1024)} MB) into ${base}`);
@@ -131,7 +139,7 @@ export async function runImport(argv: string[], env: NodeJS.ProcessEnv = process
       chunk = [];
       chunkBytes = 0;
       firstLine = lineNo + 1;
-      const r = await sendChunk(url, lines, from, name);
+      const r = await sendChunk(url, authorization, lines, from, name);
       read += r.read;
       stored += r.stored;
       rejected.push(...r.rejected);

@@ -19,7 +19,7 @@ import {
   type StoredVersion,
   type VersionRow,
 } from '../store/store.ts';
-import { etag, type FhirRequest, type FhirResponse } from './fhir-http.ts';
+import { etag, type FhirPermit, type FhirRequest, type FhirResponse } from './fhir-http.ts';
 import { assertKnownType, checkBody, fhirBase, transactionFor, type FhirContext } from './interactions.ts';
 
 // FHIR R4 http.html#transaction. A transaction runs in one store transaction: every entry lands or none does.
@@ -318,7 +318,7 @@ async function processBatch(
     let entry: ParsedEntry | undefined;
     try {
       entry = parseEntry(ctx, raw[i], i);
-      const response = await dispatch(ctx, entryRequest(entry, req.headers.prefer, req.source));
+      const response = await dispatch(ctx, entryRequest(entry, req.headers.prefer, req));
       results.push(fromResponse(ctx, response, entry.method));
     } catch (e) {
       // An unexpected failure of one entry is that entry's 500: the entries before it are committed already.
@@ -330,9 +330,36 @@ async function processBatch(
   return results;
 }
 
-function entryRequest(entry: ParsedEntry, prefer: string | undefined, source: string | undefined): FhirRequest {
+/** The permissions a write entry of a transaction needs (a conditional one searches too); none for a read. */
+function writeChecks(entry: ParsedEntry): Parameters<FhirPermit>[0][] {
+  const conditional = entry.id === undefined;
+  const on = { ...(entry.type ? { resourceType: entry.type } : {}), ...(entry.id ? { id: entry.id } : {}) };
+  switch (entry.method) {
+    case 'POST':
+      return entry.headers['if-none-exist']
+        ? [
+            { interaction: 'create', ...on },
+            { interaction: 'search-type', ...on },
+          ]
+        : [{ interaction: 'create', ...on }];
+    case 'PUT':
+      return [{ interaction: conditional ? 'conditional-update' : 'update', ...on }];
+    case 'PATCH':
+      return [{ interaction: conditional ? 'conditional-patch' : 'patch', ...on }];
+    case 'DELETE':
+      return [{ interaction: conditional ? 'conditional-delete' : 'delete', ...on }];
+    default:
+      return [];
+  }
+}
+
+/** An entry as a request of its own, sent by the bundle's caller: its source and its permission check. */
+function entryRequest(entry: ParsedEntry, prefer: string | undefined, bundle: FhirRequest): FhirRequest {
   const headers = { ...entry.headers, prefer: prefer ?? 'return=representation' };
-  const from = source === undefined ? {} : { source };
+  const from = {
+    ...(bundle.source === undefined ? {} : { source: bundle.source }),
+    ...(bundle.permit === undefined ? {} : { permit: bundle.permit }),
+  };
   if (entry.method === 'PATCH') {
     return {
       method: 'PATCH',
@@ -417,6 +444,15 @@ async function processTransaction(
       );
     }
     fullUrls.add(entry.fullUrl);
+  }
+  // Every write is the caller's to make before any is made: the transaction writes creates and deletes itself, not
+  // through the router (reads are checked by the router as they run).
+  for (const entry of entries) {
+    try {
+      for (const check of writeChecks(entry)) req.permit?.(check);
+    } catch (e) {
+      throw entryError(e, entry.index, entry);
+    }
   }
   const byMethod = (...methods: Method[]) => entries.filter((e) => methods.includes(e.method));
   const results: EntryResult[] = new Array<EntryResult>(entries.length);
@@ -572,7 +608,7 @@ async function processTransaction(
         current = entry;
         const target = updates.get(entry.index)!;
         claim(entry, target);
-        const request = entryRequest(entry, 'return=representation', req.source);
+        const request = entryRequest(entry, 'return=representation', req);
         request.path = `${target.type}/${target.id}`;
         request.query = [];
         if (entry.method === 'PUT' && entry.resource && entry.id === undefined && entry.resource.id === undefined) {
@@ -586,7 +622,7 @@ async function processTransaction(
         current = entry;
         results[entry.index] = fromResponse(
           ctx,
-          await dispatch(txCtx, entryRequest(entry, undefined, req.source)),
+          await dispatch(txCtx, entryRequest(entry, undefined, req)),
           entry.method,
         );
       }

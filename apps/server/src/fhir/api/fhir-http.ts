@@ -12,7 +12,43 @@ export interface FhirRequest {
   contentType?: string;
   /** The sending organisation, when the caller's credentials name one: recorded on everything it writes. */
   source?: string;
+  /**
+   * What the caller may do, decided outside the FHIR engine from its credentials (the engine knows no users):
+   * called before every interaction, bundle entries included; throws (401, 403) to refuse. Absent: everything.
+   */
+  permit?: FhirPermit;
 }
+
+/** The FHIR REST interactions as the router dispatches them (R4 http.html), for a permission check. */
+export type FhirInteraction =
+  | 'read'
+  | 'vread'
+  | 'history-instance'
+  | 'history-type'
+  | 'history-system'
+  | 'search-type'
+  | 'search-system'
+  | 'search-compartment'
+  | 'everything'
+  | 'create'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'conditional-update'
+  | 'conditional-patch'
+  | 'conditional-delete';
+
+/**
+ * One check: the interaction, the resource type it acts on (undefined for the whole server or every type), and
+ * for a read or write of one resource its id, for a compartment search or `$everything` the Patient's id.
+ */
+export type FhirPermit = (check: {
+  interaction: FhirInteraction;
+  resourceType?: string;
+  id?: string;
+  /** The search parameters, for a search (`_include`, `_revinclude`, `_type`, chains reach other types). */
+  query?: readonly [string, string][];
+}) => void;
 
 /** A FHIR interaction response: `body` is JSON text, sent as it is. */
 export interface FhirResponse {

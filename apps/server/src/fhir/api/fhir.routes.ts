@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notAcceptable, unsupportedMediaType } from '@joinedup/fhir';
-import type { FhirRequest } from './fhir-http.ts';
+import type { FhirPermit, FhirRequest } from './fhir-http.ts';
 import type { FhirContext } from './interactions.ts';
 import { handleFhirRequest } from './router.ts';
 
@@ -9,10 +9,11 @@ const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json
 
 export interface FhirRouteOptions {
   /**
-   * Who sends a request, from its `Authorization` header: the organisation a feed's credentials name is recorded
-   * on what it writes (`meta.source`). Throws for credentials nobody holds.
+   * Who sends a request, from its `Authorization` header, decided outside the engine (access/): the organisation
+   * recorded on what it writes (`meta.source`) and the permission check of every interaction. Throws (401) to
+   * refuse the request. Not asked for `GET metadata`: the CapabilityStatement tells a client how to sign in.
    */
-  sourceOf?: (authorization: string | undefined) => string | undefined;
+  callerOf?: (authorization: string | undefined) => Promise<{ source?: string; permit?: FhirPermit }>;
 }
 
 /** The FHIR REST API under /fhir as a fastify plugin: HTTP in, FhirRequest to the router, FHIR JSON out. */
@@ -53,8 +54,12 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: FhirContext, optio
       body: request.body,
       contentType,
     };
-    const source = options.sourceOf?.(request.headers.authorization);
-    if (source !== undefined) fhirRequest.source = source;
+    const isMetadata = fhirRequest.path === 'metadata' && (request.method === 'GET' || request.method === 'HEAD');
+    if (options.callerOf && !isMetadata) {
+      const caller = await options.callerOf(request.headers.authorization);
+      if (caller.source !== undefined) fhirRequest.source = caller.source;
+      if (caller.permit !== undefined) fhirRequest.permit = caller.permit;
+    }
     const response = await handleFhirRequest(ctx, fhirRequest);
     reply.code(response.status);
     for (const [k, v] of Object.entries(response.headers ?? {})) reply.header(k, v);
