@@ -348,7 +348,9 @@ function writeChecks(entry: ParsedEntry): Parameters<FhirPermit>[0][] {
       return [{ interaction: conditional ? 'conditional-patch' : 'patch', ...on }];
     case 'DELETE':
       return [{ interaction: conditional ? 'conditional-delete' : 'delete', ...on }];
-    default:
+    case 'GET':
+    case 'HEAD':
+      // Reads go through the router, which checks them as they run.
       return [];
   }
 }
