@@ -22,6 +22,9 @@ import { createAuditService } from './access/audit/audit.service.ts';
 import { registerAuditRoutes } from './access/audit/audit.routes.ts';
 import { roleGroupOf } from './access/policy.rules.ts';
 import { createAuthenticator, fhirCallerOf } from './access/fhir-gate.ts';
+import { claimsMigrations } from './access/claims.migrations.ts';
+import { createClaimService } from './access/claims.service.ts';
+import { registerClaimRoutes } from './access/claims.routes.ts';
 import { demoDirectory } from './demo/demo.ts';
 import { forbidden, OperationOutcomeError } from '@joinedup/fhir';
 import { registerHl7Routes } from './feeds/hl7v2/hl7v2.routes.ts';
@@ -45,6 +48,7 @@ export const migrations = [
   ...identityMigrations,
   ...oauthMigrations,
   ...auditMigrations,
+  ...claimsMigrations,
 ];
 
 /** Wires the modules together on an open database: the composition root shared by main.ts and the tests. */
@@ -99,7 +103,12 @@ export async function buildApp(
   registerBulkRoutes(http, store, { callerOf });
 
   // The audit of every look (ADR 9), and the privacy officer's API over it.
-  const audit = createAuditService({ db, clock, log });
+  const audit = createAuditService({
+    db,
+    clock,
+    log,
+    observer: { name: 'joinedup', baseUrl: `${config.baseUrl}/fhir` },
+  });
   registerAuditRoutes(http, audit, {
     authorise: async (request) => {
       const principal = await authenticate(request.headers.authorization);
@@ -109,6 +118,16 @@ export async function buildApp(
       return { userId: principal.userId };
     },
   });
+  // Relationships a user claims (self-claimed, break-glass): audited and alerting before anything is served.
+  const claims = createClaimService({
+    db,
+    clock,
+    audit,
+    observer: { name: 'joinedup', baseUrl: `${config.baseUrl}/fhir` },
+    patientExists: (id) => exists(store, 'Patient', id),
+  });
+  registerClaimRoutes(http, claims, { authenticate });
+
   http.get('/health', async () => {
     await db.query('SELECT 1');
     return { status: 'ok', engine: db.engine };

@@ -213,3 +213,130 @@ test('a read-only staff token reads, and is refused every write, bundle entries 
   );
   assert.equal(transaction.status, 403, transaction.text);
 });
+
+/** The privacy officer's open alerts for one patient. */
+async function alertsFor(patientId: string) {
+  const officer = { authorization: `Bearer ${await tokenFor('demo-privacy-officer')}` };
+  const res = await app.request('GET', '/audit/alerts?limit=500', undefined, officer);
+  assert.equal(res.status, 200, res.text);
+  return (
+    res.json.alerts as {
+      kind: string;
+      patientId: string;
+      reasonCode?: string;
+      reasonText?: string;
+      user: { id: string };
+    }[]
+  ).filter((a) => a.patientId === patientId);
+}
+
+test('break-glass: a clinician claims it with a coded reason and free text, for 8 hours, and the privacy officer is alerted', async () => {
+  assert.equal(
+    (await app.request('PUT', '/fhir/Patient/claim-pat-1', { resourceType: 'Patient', id: 'claim-pat-1' })).status,
+    201,
+  );
+  const doctor = { authorization: `Bearer ${await tokenFor('demo-consultant')}` };
+  const res = await app.request(
+    'POST',
+    '/access/claims',
+    {
+      patient: 'claim-pat-1',
+      kind: 'break-glass',
+      reasonCode: 'unable-to-consent',
+      justification: 'Unconscious in resus',
+    },
+    { ...doctor, 'content-type': 'application/json' },
+  );
+  assert.equal(res.status, 201, res.text);
+  assert.equal(res.json.kind, 'break-glass');
+  assert.equal(Date.parse(res.json.expiresAt) - Date.parse(res.json.startedAt), 8 * 3600_000);
+  const mine = await app.request('GET', '/access/claims', undefined, doctor);
+  assert.deepEqual(
+    mine.json.claims.map((c: { id: string }) => c.id),
+    [res.json.id],
+  );
+  const [alert, ...more] = await alertsFor('claim-pat-1');
+  assert.equal(more.length, 0);
+  assert.equal(alert?.kind, 'break-glass');
+  assert.equal(alert?.user.id, 'demo-consultant');
+  assert.equal(alert?.reasonCode, 'unable-to-consent');
+  assert.equal(alert?.reasonText, 'Unconscious in resus');
+});
+
+test('break-glass without free text or with an unknown reason is 400, and nothing is claimed or alerted', async () => {
+  assert.equal(
+    (await app.request('PUT', '/fhir/Patient/claim-pat-2', { resourceType: 'Patient', id: 'claim-pat-2' })).status,
+    201,
+  );
+  const doctor = { authorization: `Bearer ${await tokenFor('demo-gp')}`, 'content-type': 'application/json' };
+  for (const body of [
+    { patient: 'claim-pat-2', kind: 'break-glass', reasonCode: 'unable-to-consent' },
+    { patient: 'claim-pat-2', kind: 'break-glass', reasonCode: 'unable-to-consent', justification: '   ' },
+    { patient: 'claim-pat-2', kind: 'break-glass', reasonCode: 'curiosity', justification: 'x' },
+    { patient: 'claim-pat-2', kind: 'self-claimed', reasonCode: 'curiosity' },
+    { patient: 'claim-pat-2', kind: 'peek', reasonCode: 'mdt-review' },
+    { patient: '../etc', kind: 'self-claimed', reasonCode: 'mdt-review' },
+  ]) {
+    const res = await app.request('POST', '/access/claims', body, doctor);
+    assert.equal(res.status, 400, JSON.stringify(body));
+    assert.equal(res.json.issue[0].details.coding[0].code, 'access.claim-invalid');
+  }
+  assert.deepEqual((await app.request('GET', '/access/claims', undefined, doctor)).json.claims, []);
+  assert.deepEqual(await alertsFor('claim-pat-2'), []);
+});
+
+test('break-glass by a role not entitled to it is 403 and audited as refused; a self-claim lasts 24 hours', async () => {
+  assert.equal(
+    (await app.request('PUT', '/fhir/Patient/claim-pat-3', { resourceType: 'Patient', id: 'claim-pat-3' })).status,
+    201,
+  );
+  const clerk = { authorization: `Bearer ${await tokenFor('demo-admin')}`, 'content-type': 'application/json' };
+  const refused = await app.request(
+    'POST',
+    '/access/claims',
+    { patient: 'claim-pat-3', kind: 'break-glass', reasonCode: 'unable-to-consent', justification: 'Asked to' },
+    clerk,
+  );
+  assert.equal(refused.status, 403, refused.text);
+  assert.equal(refused.json.issue[0].details.coding[0].code, 'access.claim-not-entitled');
+  assert.deepEqual(
+    (await alertsFor('claim-pat-3')).map((a) => [a.kind, a.user.id]),
+    [['break-glass-refused', 'demo-admin']],
+  );
+  assert.deepEqual((await app.request('GET', '/access/claims', undefined, clerk)).json.claims, []);
+
+  const nurse = {
+    authorization: `Bearer ${await tokenFor('demo-district-nurse')}`,
+    'content-type': 'application/json',
+  };
+  const claimed = await app.request(
+    'POST',
+    '/access/claims',
+    { patient: 'claim-pat-3', kind: 'self-claimed', reasonCode: 'mdt-review' },
+    nurse,
+  );
+  assert.equal(claimed.status, 201, claimed.text);
+  assert.equal(Date.parse(claimed.json.expiresAt) - Date.parse(claimed.json.startedAt), 24 * 3600_000);
+  assert.equal(
+    (
+      await app.request(
+        'POST',
+        '/access/claims',
+        { patient: 'no-such-patient', kind: 'self-claimed', reasonCode: 'mdt-review' },
+        nurse,
+      )
+    ).status,
+    404,
+  );
+  assert.equal(
+    (
+      await app.request(
+        'POST',
+        '/access/claims',
+        { patient: 'claim-pat-3', kind: 'self-claimed', reasonCode: 'mdt-review' },
+        { authorization: '' },
+      )
+    ).status,
+    401,
+  );
+});
