@@ -16,7 +16,7 @@ import {
 } from './audit.events.ts';
 import { auditMigrations } from './audit.migrations.ts';
 import { createAuditService, verifyAuditChain, zonedMidnight, type AuditService } from './audit.service.ts';
-import { readHead, streamRows } from './audit.store.ts';
+import { AUDIT_EVENT_COLUMNS, auditRowValues, readHead, streamRows } from './audit.store.ts';
 
 // The service on PGlite, or on PostgreSQL in a schema of its own when DATABASE_URL is set: fail closed, the usage
 // report, the privacy officer's alerts, and verification finding 100 tampers out of 100.
@@ -423,30 +423,10 @@ const TAMPERS: Record<string, Tamper> = {
 };
 
 async function insertRow(q: Queryable, row: ChainedRow) {
+  const values = auditRowValues(row);
   await q.query(
-    `INSERT INTO audit_event (seq, recorded, event_type, patient_id, user_id, organisation_ods, organisation_kind,
-       role_code, client_id, action, outcome, purpose_of_use, break_glass, self_claimed, request_id, event, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-    [
-      row.seq,
-      row.recorded,
-      row.eventType,
-      row.patientId,
-      row.userId,
-      row.organisationOds,
-      row.organisationKind,
-      row.roleCode,
-      row.clientId,
-      row.action,
-      row.outcome,
-      row.purposeOfUse,
-      row.breakGlass,
-      row.selfClaimed,
-      row.requestId,
-      row.event,
-      row.prevHash,
-      row.hash,
-    ],
+    `INSERT INTO audit_event (${AUDIT_EVENT_COLUMNS.join(', ')}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})`,
+    values,
   );
 }
 

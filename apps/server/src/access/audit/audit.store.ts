@@ -17,26 +17,34 @@ import type { AuditEntry } from './audit.events.ts';
 /** Rows per INSERT: 18 parameters each, well under PostgreSQL's 65,535. */
 const INSERT_CHUNK = 1_000;
 
-const COLUMNS = [
-  'seq',
-  'recorded',
-  'event_type',
-  'patient_id',
-  'user_id',
-  'organisation_ods',
-  'organisation_kind',
-  'role_code',
-  'client_id',
-  'action',
-  'outcome',
-  'purpose_of_use',
-  'break_glass',
-  'self_claimed',
-  'request_id',
-  'event',
-  'prev_hash',
-  'hash',
-] as const;
+/** The columns of `audit_event`, in insert order, each with the field of a chained row it holds. */
+const FIELDS = [
+  ['seq', 'seq'],
+  ['recorded', 'recorded'],
+  ['event_type', 'eventType'],
+  ['patient_id', 'patientId'],
+  ['user_id', 'userId'],
+  ['organisation_ods', 'organisationOds'],
+  ['organisation_kind', 'organisationKind'],
+  ['role_code', 'roleCode'],
+  ['client_id', 'clientId'],
+  ['action', 'action'],
+  ['outcome', 'outcome'],
+  ['purpose_of_use', 'purposeOfUse'],
+  ['break_glass', 'breakGlass'],
+  ['self_claimed', 'selfClaimed'],
+  ['request_id', 'requestId'],
+  ['event', 'event'],
+  ['prev_hash', 'prevHash'],
+  ['hash', 'hash'],
+] as const satisfies readonly (readonly [string, keyof ChainedRow])[];
+
+export const AUDIT_EVENT_COLUMNS: readonly string[] = FIELDS.map(([column]) => column);
+
+/** A chained row's values in the order of `AUDIT_EVENT_COLUMNS`. */
+export function auditRowValues(row: ChainedRow): unknown[] {
+  return FIELDS.map(([, field]) => row[field]);
+}
 
 // The recorded time read back exactly as it was hashed (audit.chain.ts recordedText), whatever the session's
 // DateStyle or time zone.
@@ -106,49 +114,14 @@ export async function appendMany(q: Queryable, entries: readonly AuditEntry[]): 
   const contents: Omit<AuditRowContent, 'seq'>[] = entries.map((entry, i) => {
     const { index } = entry;
     const resource: AuditEvent = { ...entry.resource, id: String(head.seq + i + 1) };
-    return {
-      recorded: recordedText(index.recorded),
-      eventType: index.eventType,
-      patientId: index.patientId,
-      userId: index.userId,
-      organisationOds: index.organisationOds,
-      organisationKind: index.organisationKind,
-      roleCode: index.roleCode,
-      clientId: index.clientId,
-      action: index.action,
-      outcome: index.outcome,
-      purposeOfUse: index.purposeOfUse,
-      breakGlass: index.breakGlass,
-      selfClaimed: index.selfClaimed,
-      requestId: index.requestId,
-      event: canonicalJson(resource),
-    };
+    return { ...index, recorded: recordedText(index.recorded), event: canonicalJson(resource) };
   });
   const rows = chainRows(head, contents);
   for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
     const chunk = rows.slice(start, start + INSERT_CHUNK);
     const params: unknown[] = [];
     const tuples = chunk.map((row) => {
-      const values = [
-        row.seq,
-        row.recorded,
-        row.eventType,
-        row.patientId,
-        row.userId,
-        row.organisationOds,
-        row.organisationKind,
-        row.roleCode,
-        row.clientId,
-        row.action,
-        row.outcome,
-        row.purposeOfUse,
-        row.breakGlass,
-        row.selfClaimed,
-        row.requestId,
-        row.event,
-        row.prevHash,
-        row.hash,
-      ];
+      const values = auditRowValues(row);
       const placeholders = values.map((v) => {
         params.push(v);
         return `$${params.length}`;
@@ -156,7 +129,7 @@ export async function appendMany(q: Queryable, entries: readonly AuditEntry[]): 
       return `(${placeholders.join(', ')})`;
     });
     // The statement's trigger checks that the rows continue the head, and moves it.
-    await q.query(`INSERT INTO audit_event (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+    await q.query(`INSERT INTO audit_event (${AUDIT_EVENT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
   }
   return rows;
 }
