@@ -1,5 +1,6 @@
 import { conflict, notFound, unavailable, type AuditEvent } from '@joinedup/fhir';
 import type { Clock } from '../../platform/clock.ts';
+import { wallTimeOffset } from '../../platform/time-zone.ts';
 import type { Db, Queryable } from '../../platform/db.ts';
 import type { Logger } from '../../platform/log.ts';
 import { ChainVerifier, type ChainBreak, type ChainHead } from './audit.chain.ts';
@@ -339,33 +340,6 @@ function instantOf(text: string, timeZone: string, edge: 'start' | 'end'): Date 
 
 /** The instant a day starts in a time zone (Europe/London: 00:00 GMT in winter, 23:00 UTC the day before in summer). */
 export function zonedMidnight(date: string, timeZone: string): Date {
-  const guess = Date.parse(`${date}T00:00:00Z`);
-  let at = guess - offsetMinutes(guess, timeZone) * 60_000;
-  // Where the offset at the guess differs from the offset at midnight (a change of clocks between the two).
-  const second = offsetMinutes(at, timeZone);
-  at = guess - second * 60_000;
-  return new Date(at);
-}
-
-function offsetMinutes(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(at));
-  const field = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(
-    field('year'),
-    field('month') - 1,
-    field('day'),
-    field('hour'),
-    field('minute'),
-    field('second'),
-  );
-  return Math.round((wall - Math.floor(at / 1000) * 1000) / 60_000);
+  const wall = Date.parse(`${date}T00:00:00Z`);
+  return new Date(wall - wallTimeOffset(wall, timeZone) * 60_000);
 }

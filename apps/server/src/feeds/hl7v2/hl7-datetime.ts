@@ -2,6 +2,7 @@
 // HL7 v2.5.1 ch. 2A DTM: YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ]. FHIR R4 datatypes.html: a dateTime with a
 // time SHALL have an offset and seconds; an instant is known at least to the second.
 
+import { offsetMinutesAt, wallTimeOffset } from '../../platform/time-zone.ts';
 import type { Hl7ParseError } from './hl7-message.ts';
 
 export type Hl7DateTimePrecision = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'fraction';
@@ -136,7 +137,7 @@ function dateError(location: Hl7ValueLocation, problem: string): Hl7ParseError {
 }
 
 function withTime(parts: Parts, timeZone: string): string {
-  const offset = parts.offset ?? localOffset(parts, timeZone);
+  const offset = parts.offset ?? wallTimeOffset(wallMs(parts), timeZone);
   const pad = (n: number): string => String(n).padStart(2, '0');
   const sign = offset < 0 ? '-' : '+';
   const abs = Math.abs(offset);
@@ -145,82 +146,11 @@ function withTime(parts: Parts, timeZone: string): string {
   return `${year}-${month}-${day}T${pad(parts.hour)}:${pad(parts.minute)}:${pad(parts.second)}${fraction}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
-/**
- * The offset (minutes east of UTC) of a local wall time in a time zone, read from the zone's rules through
- * Intl.DateTimeFormat. Around a change of offset:
- * - a time that happens twice (Europe/London, last Sunday of October, 01:00-01:59) is read as the first of the
- *   two (BST, +01:00): the order in which things were recorded is kept, and it is what Temporal's 'compatible'
- *   disambiguation gives;
- * - a time that does not exist (last Sunday of March, 01:00-01:59) is read with the offset before the change
- *   (GMT, +00:00): the same instant Temporal's 'compatible' gives (as if the sender's clock had not yet moved),
- *   written with the digits the sender sent.
- */
-function localOffset(parts: Parts, timeZone: string): number {
-  const wall = wallMs(parts);
-  const day = 86_400_000;
-  const before = offsetMinutesAt(wall - day, timeZone);
-  const after = offsetMinutesAt(wall + day, timeZone);
-  const fits = [before, after].filter(
-    (o, i, all) => all.indexOf(o) === i && offsetMinutesAt(wall - o * 60_000, timeZone) === o,
-  );
-  if (fits.length === 0) return before;
-  // Two fit: the larger offset is the earlier instant.
-  return Math.max(...fits);
-}
-
 function wallMs(parts: Parts): number {
   const date = new Date(0);
   date.setUTCFullYear(parts.year, parts.month - 1, parts.day);
   date.setUTCHours(parts.hour, parts.minute, parts.second, 0);
   return date.getTime();
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-const QUARTER_HOUR_MS = 15 * 60_000;
-const offsetCache = new Map<string, number>();
-
-/**
- * The offset of `timeZone` at an instant. Every date value of every message needs one and Intl is slow, so
- * offsets are cached per quarter hour: time zones change offset only on quarter-hour boundaries (IANA tz data).
- * Throws RangeError for a time zone Intl does not know: that is a configuration error, not bad input.
- */
-function offsetMinutesAt(utcMs: number, timeZone: string): number {
-  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
-  const key = `${timeZone}|${Math.floor(utcMs / QUARTER_HOUR_MS)}`;
-  let offset = offsetCache.get(key);
-  if (offset === undefined) {
-    offset = offsetFromIntl(utcMs, timeZone);
-    if (offsetCache.size >= 100_000) offsetCache.clear();
-    offsetCache.set(key, offset);
-  }
-  return offset;
-}
-
-function offsetFromIntl(utcMs: number, timeZone: string): number {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hourCycle: 'h23',
-      era: 'short',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, format);
-  }
-  const fields: Record<string, string> = {};
-  for (const part of format.formatToParts(new Date(utcMs))) fields[part.type] = part.value;
-  // Astronomical year numbering: 1 BC is year 0.
-  const year = fields.era === 'BC' ? 1 - Number(fields.year) : Number(fields.year);
-  const local = new Date(0);
-  local.setUTCFullYear(year, Number(fields.month) - 1, Number(fields.day));
-  local.setUTCHours(Number(fields.hour), Number(fields.minute), Number(fields.second), 0);
-  return Math.round((local.getTime() - Math.floor(utcMs / 1000) * 1000) / 60_000);
 }
 
 function daysInMonth(year: number, month: number): number {
