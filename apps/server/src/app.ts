@@ -102,13 +102,9 @@ export async function buildApp(
   registerFhirRoutes(http, fhir, { callerOf });
   registerBulkRoutes(http, store, { callerOf });
 
-  // The audit of every look (ADR 9), and the privacy officer's API over it.
-  const audit = createAuditService({
-    db,
-    clock,
-    log,
-    observer: { name: 'joinedup', baseUrl: `${config.baseUrl}/fhir` },
-  });
+  // The audit of every look (ADR 9), and the privacy officer's API over it; this server is each event's observer.
+  const observer = { name: 'joinedup', baseUrl: `${config.baseUrl}/fhir` };
+  const audit = createAuditService({ db, clock, log, observer });
   registerAuditRoutes(http, audit, {
     authorise: async (request) => {
       const principal = await authenticate(request.headers.authorization);
@@ -123,7 +119,7 @@ export async function buildApp(
     db,
     clock,
     audit,
-    observer: { name: 'joinedup', baseUrl: `${config.baseUrl}/fhir` },
+    observer,
     patientExists: (id) => exists(store, 'Patient', id),
   });
   registerClaimRoutes(http, claims, { authenticate });
