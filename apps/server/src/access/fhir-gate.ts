@@ -23,8 +23,8 @@ export function createAuthenticator(options: {
 }): Authenticate {
   return async (authorization) => {
     const value = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
-    if (value === undefined || value.split('.').length === 3) return options.verify(authorization);
-    const client = options.clients.identify(authorization);
+    const isSecret = value !== undefined && value.split('.').length !== 3;
+    const client = isSecret ? options.clients.identify(authorization) : undefined;
     if (!client) return options.verify(authorization);
     const principal: SystemPrincipal = {
       kind: 'system',
