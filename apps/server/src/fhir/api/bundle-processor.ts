@@ -20,7 +20,16 @@ import {
   type VersionRow,
 } from '../store/store.ts';
 import { etag, type FhirPermit, type FhirRequest, type FhirResponse } from './fhir-http.ts';
-import { assertKnownType, checkBody, fhirBase, transactionFor, type FhirContext } from './interactions.ts';
+import {
+  assertKnownType,
+  assertMayChange,
+  assertWritten,
+  checkBody,
+  fhirBase,
+  transactionFor,
+  type FhirContext,
+} from './interactions.ts';
+import type { RowFilter } from '../store/row-filter.ts';
 
 // FHIR R4 http.html#transaction. A transaction runs in one store transaction: every entry lands or none does.
 // Creates are staged in the store's buffer and written in bulk, so a bundle of hundreds of POSTs costs a
@@ -361,6 +370,7 @@ function entryRequest(entry: ParsedEntry, prefer: string | undefined, bundle: Fh
   const from = {
     ...(bundle.source === undefined ? {} : { source: bundle.source }),
     ...(bundle.permit === undefined ? {} : { permit: bundle.permit }),
+    ...(bundle.rowFilter === undefined ? {} : { rowFilter: bundle.rowFilter }),
   };
   if (entry.method === 'PATCH') {
     return {
@@ -473,7 +483,7 @@ async function processTransaction(
         if (condition === undefined) continue;
         current = entry;
         const key = conditionKey(entry.type!, condition);
-        if (!found.has(key)) found.set(key, await searchIds(tx, ctx, entry.type!, condition));
+        if (!found.has(key)) found.set(key, await searchIds(tx, ctx, entry.type!, condition, req.rowFilter));
       }
       current = undefined;
       const lockKeys = [...found].filter(([, ids]) => ids.length !== 1).map(([key]) => key);
@@ -487,7 +497,7 @@ async function processTransaction(
       const resolve = async (entry: ParsedEntry, what: 'create' | 'update', condition: string) => {
         const key = conditionKey(entry.type!, condition);
         let ids = found.get(key);
-        if (!ids) found.set(key, (ids = await searchIds(tx, ctx, entry.type!, condition)));
+        if (!ids) found.set(key, (ids = await searchIds(tx, ctx, entry.type!, condition, req.rowFilter)));
         return atMostOne(ids, entry, what, condition);
       };
 
@@ -505,11 +515,12 @@ async function processTransaction(
       // 1. DELETE
       for (const entry of byMethod('DELETE')) {
         current = entry;
-        const ids = entry.id ? [entry.id] : await findOne(tx, ctx, entry, 'delete', true);
+        const ids = entry.id ? [entry.id] : await findOne(tx, ctx, entry, 'delete', true, req.rowFilter);
         const expected = versionOf(entry.headers['if-match']);
         let deleted: StoredVersion | undefined;
         for (const id of ids) {
           claim(entry, { type: entry.type!, id });
+          await assertMayChange(tx, req, entry.type!, id);
           deleted = await tx.delete(entry.type!, id, expected === undefined ? {} : { ifMatch: expected });
         }
         results[entry.index] = deleted
@@ -551,7 +562,7 @@ async function processTransaction(
           const match =
             entry.method === 'PUT'
               ? await resolve(entry, 'update', entry.condition)
-              : (await findOne(tx, ctx, entry, 'patch', false))[0];
+              : (await findOne(tx, ctx, entry, 'patch', false, req.rowFilter))[0];
           id = match ?? (typeof entry.resource?.id === 'string' ? entry.resource.id : tx.newId());
         }
         updates.set(entry.index, { type: entry.type!, id });
@@ -568,7 +579,7 @@ async function processTransaction(
         // An absolute fullUrl on this server also stands for its relative form (FHIR R4 bundle.html#references).
         if (entry.fullUrl.startsWith(`${base}/`)) ids.set(entry.fullUrl.slice(base.length + 1), reference);
       }
-      await rewriteReferences(tx, ctx, entries, ids, conditionalCreates, (e) => (current = e));
+      await rewriteReferences(tx, ctx, entries, ids, conditionalCreates, (e) => (current = e), req.rowFilter);
 
       // 4. POST
       const existing: CreateTarget[] = [];
@@ -604,6 +615,13 @@ async function processTransaction(
         results[entry.index] = versionResult(base, version, 200);
       }
       await tx.flush();
+      for (const entry of posts) {
+        const version = created.get(`${creates.get(entry.index)!.type}/${creates.get(entry.index)!.id}`);
+        if (!version) continue;
+        current = entry;
+        await assertWritten(tx, req, version);
+      }
+      current = undefined;
 
       // 5. PUT and PATCH, through the interactions, on this transaction.
       for (const entry of byMethod('PUT', 'PATCH')) {
@@ -677,9 +695,15 @@ function conditionOf(entry: ParsedEntry): string | undefined {
   return undefined;
 }
 
-async function searchIds(tx: StoreTransaction, ctx: FhirContext, type: string, condition: string): Promise<string[]> {
+async function searchIds(
+  tx: StoreTransaction,
+  ctx: FhirContext,
+  type: string,
+  condition: string,
+  filter: RowFilter | undefined,
+): Promise<string[]> {
   if (!condition) throw badRequest('A conditional interaction needs search parameters', { code: 'conditional.empty' });
-  return (await findIdsForCondition(tx.q, searchContext(ctx), type, condition)).map((m) => m.id);
+  return (await findIdsForCondition(tx.q, searchContext(ctx), type, condition, filter)).map((m) => m.id);
 }
 
 function atMostOne(ids: string[], entry: ParsedEntry, what: string, condition: string): string | undefined {
@@ -699,8 +723,9 @@ async function findOne(
   entry: ParsedEntry,
   what: 'patch' | 'delete',
   noneAllowed: boolean,
+  filter: RowFilter | undefined,
 ): Promise<string[]> {
-  const ids = await searchIds(tx, ctx, entry.type!, entry.condition);
+  const ids = await searchIds(tx, ctx, entry.type!, entry.condition, filter);
   atMostOne(ids, entry, what, entry.condition);
   if (ids.length === 0 && !noneAllowed) throw notFound(`No ${entry.type} matches '${entry.condition}'`);
   return ids;
@@ -715,6 +740,7 @@ async function rewriteReferences(
   ids: Map<string, string>,
   conditionalCreates: Map<string, CreateTarget>,
   setCurrent: (e: ParsedEntry) => void,
+  filter: RowFilter | undefined,
 ) {
   const pending = new Map<string, { holders: Record<string, unknown>[]; entry: ParsedEntry }>();
   for (const entry of entries) {
@@ -746,7 +772,7 @@ async function rewriteReferences(
     const inBundle = conditionalCreates.get(conditionKey(type!, query!));
     let id = inBundle?.id;
     if (id === undefined) {
-      const matches = await findIdsForCondition(tx.q, searchContext(ctx), type!, query!);
+      const matches = await findIdsForCondition(tx.q, searchContext(ctx), type!, query!, filter);
       if (matches.length !== 1) {
         throw preconditionFailed(
           `The conditional reference '${reference}' matches ${matches.length} resources; it must match exactly one`,

@@ -1,6 +1,7 @@
 import { badRequest, gone, isValidId, notFound } from '@joinedup/fhir';
 import type { FhirRequest, FhirResponse } from './fhir-http.ts';
 import { fhirBase, type FhirContext } from './interactions.ts';
+import { binderFor, filterSql, type RowFilter } from '../store/row-filter.ts';
 
 // FHIR R4 patient-operation-everything.html: the Patient, every resource of its compartment, and the resources
 // those refer to. Patient-compartment resources are stored under the patient's key, so the compartment is one
@@ -22,44 +23,50 @@ interface EverythingParams {
   params: [string, string][];
 }
 
-type Row = { resource_type: string; id: string; scope: string; content: string };
+type Row = { patient_key: string; resource_type: string; id: string; scope: string; content: string };
 
 // $1 the patient ids (one, or every Patient a Person links), $2 the _type list, $3 _since, $4 and $5 the cursor's type and id; a null one applies no filter.
 // The shared branch starts from this patient's own reference rows, so its cost does not grow with the
 // number of shared resources. The conditions are pushed into both branches: the compartment is read along patient_resource's primary key
 // (patient_key, resource_type, id), already in the order of the page, from the cursor on.
-const EVERYTHING = `
-  SELECT resource_type, id, 'p' AS scope, last_updated, content FROM patient_resource
-   WHERE patient_key = ANY($1::text[]) AND NOT deleted
+// The caller's row filter (ADR 11) is added to both branches, binding its values after these five.
+function everythingSql(filter: RowFilter | undefined, values: unknown[]): string {
+  const bind = binderFor(values);
+  const compartment = filterSql(filter, { alias: 'p', scope: 'patient', types: undefined, history: false }, bind);
+  const shared = filterSql(filter, { alias: 's', scope: 'shared', types: undefined, history: false }, bind);
+  return `
+  SELECT p.patient_key, p.resource_type, p.id, 'p' AS scope, p.last_updated, p.content FROM patient_resource p
+   WHERE p.patient_key = ANY($1::text[]) AND NOT p.deleted AND ${compartment}
   UNION ALL
-  SELECT s.resource_type, s.id, 's' AS scope, s.last_updated, s.content
+  SELECT s.patient_key, s.resource_type, s.id, 's' AS scope, s.last_updated, s.content
     FROM (SELECT DISTINCT target_type, target_id FROM patient_sp_reference
            WHERE patient_key = ANY($1::text[]) AND target_id IS NOT NULL AND target_type IS NOT NULL) t
     JOIN shared_resource s ON s.patient_key = '' AND s.resource_type = t.target_type AND s.id = t.target_id
-   WHERE NOT s.deleted`;
+   WHERE NOT s.deleted AND ${shared}`;
+}
 const FILTERS = `
    WHERE ($2::text[] IS NULL OR resource_type = ANY($2::text[]))
      AND ($3::timestamptz IS NULL OR last_updated >= $3::timestamptz)
      AND ($4::text IS NULL OR (resource_type, id) > ($4::text, $5::text))`;
-const READ_EVERYTHING =
-  'SELECT resource_type, id, scope, content FROM (' +
-  EVERYTHING +
-  ') e' +
-  FILTERS +
-  ' ORDER BY resource_type, id LIMIT $6';
-const COUNT_EVERYTHING = 'SELECT count(*)::int AS n FROM (' + EVERYTHING + ') e' + FILTERS;
 
 /** Patient/[id]/$everything with `_since`, `_type`, `_count` and keyset paging (`_cursor`). */
 export async function everything(ctx: FhirContext, req: FhirRequest, id: string): Promise<FhirResponse> {
   if (!isValidId(id)) throw notFound(`Patient/${id} is not known`);
   const p = parseParams(ctx, req);
+  const values: unknown[] = [id];
+  const visible = filterSql(
+    req.rowFilter,
+    { alias: 'p', scope: 'patient', types: ['Patient'], history: false },
+    binderFor(values),
+  );
   const patient = await ctx.store.db.query<{ deleted: boolean }>(
-    `SELECT deleted FROM patient_resource WHERE patient_key = $1 AND resource_type = 'Patient' AND id = $1`,
-    [id],
+    `SELECT p.deleted FROM patient_resource p
+      WHERE p.patient_key = $1 AND p.resource_type = 'Patient' AND p.id = $1 AND ${visible}`,
+    values,
   );
   if (!patient[0]) throw notFound(`Patient/${id} is not known`);
   if (patient[0].deleted) throw gone(`Patient/${id} has been deleted`);
-  return page(ctx, p, [id], `Patient/${id}`, undefined);
+  return page(ctx, req, p, [id], `Patient/${id}`, undefined);
 }
 
 /**
@@ -70,7 +77,7 @@ export async function everything(ctx: FhirContext, req: FhirRequest, id: string)
 export async function personEverything(ctx: FhirContext, req: FhirRequest, id: string): Promise<FhirResponse> {
   if (!isValidId(id)) throw notFound(`Person/${id} is not known`);
   const p = parseParams(ctx, req);
-  const stored = await ctx.store.read('Person', id);
+  const stored = await ctx.store.read('Person', id, req.rowFilter);
   const person = JSON.parse(stored.content!) as { link?: { target?: { reference?: string } }[] };
   const patients = [
     ...new Set(
@@ -83,11 +90,12 @@ export async function personEverything(ctx: FhirContext, req: FhirRequest, id: s
     !p.cursor && (!p.types || p.types.includes('Person')) && (!p.since || stored.lastUpdated >= p.since)
       ? `{"fullUrl":${JSON.stringify(`${fhirBase(ctx)}/Person/${id}`)},"resource":${stored.content},"search":{"mode":"match"}}`
       : undefined;
-  return page(ctx, p, patients, `Person/${id}`, focal);
+  return page(ctx, req, p, patients, `Person/${id}`, focal);
 }
 
 async function page(
   ctx: FhirContext,
+  req: FhirRequest,
   p: EverythingParams,
   patientIds: string[],
   focus: string,
@@ -97,11 +105,20 @@ async function page(
   const base = fhirBase(ctx);
   const extra = first === undefined ? 0 : 1;
   const self = url(base, focus, p.params);
+  const everything = everythingSql(req.rowFilter, values);
   if (p.count === 0) {
-    const [row] = await ctx.store.db.query<{ n: number }>(COUNT_EVERYTHING, values);
+    const [row] = await ctx.store.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (${everything}) e${FILTERS}`,
+      values,
+    );
     return { status: 200, body: bundleText(self, undefined, (row?.n ?? 0) + extra, []) };
   }
-  const rows = await ctx.store.db.query<Row>(READ_EVERYTHING, [...values, p.count + 1]);
+  const limit = binderFor(values)(p.count + 1, 'int');
+  const read = `SELECT patient_key, resource_type, id, scope, content FROM (${everything}) e${FILTERS} ORDER BY resource_type, id LIMIT ${limit}`;
+  const found = await ctx.store.db.query<Row>(read, values);
+  const rows = req.rowFilter?.shape
+    ? await req.rowFilter.shape(found.map((r) => ({ ...r, patientKey: r.patient_key, resourceType: r.resource_type })))
+    : found;
   const page = rows.slice(0, p.count);
   const last = page[page.length - 1];
   const next =

@@ -1,3 +1,4 @@
+import type { RowFilter } from '../store/row-filter.ts';
 import type { OperationOutcome } from '@joinedup/fhir';
 
 /** A FHIR interaction request, independent of the HTTP framework. */
@@ -17,6 +18,11 @@ export interface FhirRequest {
    * called before every interaction, bundle entries included; throws (401, 403) to refuse. Absent: everything.
    */
   permit?: FhirPermit;
+  /**
+   * Which stored rows the caller may see and change, decided outside the engine (ADR 11): added to every
+   * statement the request runs, so that the rest is not found, counted or hinted at. Absent: every row.
+   */
+  rowFilter?: RowFilter;
 }
 
 /** The FHIR REST interactions as the router dispatches them (R4 http.html), for a permission check. */

@@ -2,6 +2,7 @@ import jsonpatch from 'fast-json-patch';
 import {
   badRequest,
   conflict,
+  forbidden,
   informational,
   invalidIssues,
   isValidId,
@@ -17,6 +18,8 @@ import type { FhirModel } from '../fhir-model.ts';
 import { executeSearch, findIdsForCondition, parseSearchRequest, type SearchContext } from '../search/index.ts';
 import type { FhirStore, StoreTransaction, StoredVersion } from '../store/store.ts';
 import { readHistory } from '../store/history.ts';
+import { binderFor, filterSql } from '../store/row-filter.ts';
+import { tablesOf } from '../store/store.migrations.ts';
 import { validateResource } from '../validate/validate.ts';
 import { etag, jsonResponse, outcomeResponse, parseETag, type FhirRequest, type FhirResponse } from './fhir-http.ts';
 import { searchsetBundle, historyBundle } from './bundles.ts';
@@ -104,15 +107,57 @@ function ifMatch(req: FhirRequest): number | undefined {
 export async function read(ctx: FhirContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
   assertKnownType(ctx, type);
   assertId(id);
-  const v = await ctx.store.read(type, id);
+  const v = await shaped(req, await ctx.store.read(type, id, req.rowFilter));
   return notModifiedOr(req, v, { status: 200, headers: versionHeaders(ctx, v), body: v.content! });
 }
 
 export async function vread(ctx: FhirContext, req: FhirRequest, type: string, id: string, vid: string) {
   assertKnownType(ctx, type);
   assertId(id);
-  const v = await ctx.store.vread(type, id, vid);
+  const v = await shaped(req, await ctx.store.vread(type, id, vid, req.rowFilter));
   return notModifiedOr(req, v, { status: 200, headers: versionHeaders(ctx, v), body: v.content! });
+}
+
+/** One version as the caller's row filter lets it leave. */
+async function shaped(req: FhirRequest, v: StoredVersion): Promise<StoredVersion> {
+  return req.rowFilter?.shape ? (await req.rowFilter.shape([v]))[0]! : v;
+}
+
+/**
+ * Before a write changes an existing resource: one the caller's row filter does not let it change is not known
+ * (404), as for a read, so that a write does not tell what a read would not.
+ */
+export async function assertMayChange(tx: StoreTransaction, req: FhirRequest, type: string, id: string) {
+  if (!req.rowFilter) return;
+  await tx.flushIfPending(type, id);
+  const scope = tx.store.model.scopeOf(type);
+  const values: unknown[] = [type, id];
+  const rows = { alias: 'r', scope, types: [type], history: false, write: true };
+  const found = await tx.q.query<{ allowed: boolean }>(
+    `SELECT ${filterSql(req.rowFilter, rows, binderFor(values))} AS allowed
+       FROM resource_key k JOIN ${tablesOf(scope).resource} r
+         ON r.patient_key = k.patient_key AND r.resource_type = k.resource_type AND r.id = k.id
+      WHERE k.resource_type = $1 AND k.id = $2`,
+    values,
+  );
+  if (found[0] && !found[0].allowed) throw notFound(`${type}/${id} is not known`);
+}
+
+/** After a write: what it made must be in what the caller's row filter lets it change (403 otherwise). */
+export async function assertWritten(tx: StoreTransaction, req: FhirRequest, v: StoredVersion) {
+  if (!req.rowFilter || v.deleted) return;
+  await tx.flushIfPending(v.resourceType, v.id);
+  const scope = tx.store.model.scopeOf(v.resourceType);
+  const values: unknown[] = [v.patientKey, v.resourceType, v.id];
+  const rows = { alias: 'r', scope, types: [v.resourceType], history: false, write: true };
+  const found = await tx.q.query(
+    `SELECT 1 FROM ${tablesOf(scope).resource} r
+      WHERE r.patient_key = $1 AND r.resource_type = $2 AND r.id = $3 AND ${filterSql(req.rowFilter, rows, binderFor(values))}`,
+    values,
+  );
+  if (found.length === 0) {
+    throw forbidden(`This ${v.resourceType} is outside what the caller may write`, { code: 'resource.not-writable' });
+  }
 }
 
 function notModifiedOr(req: FhirRequest, v: StoredVersion, response: FhirResponse): FhirResponse {
@@ -141,11 +186,12 @@ export async function matchIfNoneExist(
   tx: StoreTransaction,
   type: string,
   condition: string,
+  req: FhirRequest,
 ): Promise<StoredVersion | undefined> {
   // Serialise identical conditional creates: after this lock, a concurrent twin's commit is visible to the search.
   await tx.q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${type}?${normaliseQuery(condition)}`]);
   await tx.flush();
-  const matches = await findIdsForCondition(tx.q, ctx, type, condition);
+  const matches = await findIdsForCondition(tx.q, ctx, type, condition, req.rowFilter);
   if (matches.length > 1) {
     throw preconditionFailed(`${matches.length} ${type} resources match '${condition}'; the condition must match one`, {
       code: 'conditional.multiple-matches',
@@ -174,10 +220,12 @@ export async function create(ctx: FhirContext, req: FhirRequest, type: string): 
   const condition = req.headers['if-none-exist'];
   return transactionFor(ctx, req, async (tx) => {
     if (condition) {
-      const existing = await matchIfNoneExist(ctx, tx, type, condition);
-      if (existing) return writeResponse(ctx, req, 200, existing);
+      const existing = await matchIfNoneExist(ctx, tx, type, condition, req);
+      if (existing) return writeResponse(ctx, req, 200, await shaped(req, existing));
     }
-    return writeResponse(ctx, req, 201, tx.create(resource));
+    const created = tx.create(resource);
+    await assertWritten(tx, req, created);
+    return writeResponse(ctx, req, 201, created);
   });
 }
 
@@ -188,7 +236,9 @@ export async function update(ctx: FhirContext, req: FhirRequest, type: string, i
   const resource = checkBody(ctx, req.body, type, id);
   const expected = ifMatch(req);
   return transactionFor(ctx, req, async (tx) => {
+    await assertMayChange(tx, req, type, id);
     const { version, created } = await tx.update(resource, expected === undefined ? {} : { ifMatch: expected });
+    await assertWritten(tx, req, version);
     return writeResponse(ctx, req, created ? 201 : 200, version);
   });
 }
@@ -200,7 +250,7 @@ export async function conditionalUpdate(ctx: FhirContext, req: FhirRequest, type
   const body = req.body as Resource;
   return transactionFor(ctx, req, async (tx) => {
     await tx.q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${type}?${normaliseQuery(condition)}`]);
-    const matches = await findIdsForCondition(tx.q, ctx, type, condition);
+    const matches = await findIdsForCondition(tx.q, ctx, type, condition, req.rowFilter);
     if (matches.length > 1) {
       throw preconditionFailed(`${matches.length} ${type} resources match; a conditional update needs one`, {
         code: 'conditional.multiple-matches',
@@ -210,10 +260,14 @@ export async function conditionalUpdate(ctx: FhirContext, req: FhirRequest, type
     if (!match) {
       const resource = checkBody(ctx, body, type);
       if (resource.id) {
+        await assertMayChange(tx, req, type, resource.id);
         const { version } = await tx.update(resource, {});
+        await assertWritten(tx, req, version);
         return writeResponse(ctx, req, 201, version);
       }
-      return writeResponse(ctx, req, 201, tx.create(resource, { method: 'PUT' }));
+      const created = tx.create(resource, { method: 'PUT' });
+      await assertWritten(tx, req, created);
+      return writeResponse(ctx, req, 201, created);
     }
     if (body && typeof body === 'object' && 'id' in body && body.id !== match.id) {
       throw badRequest(`The body's id does not match the resource found (${type}/${match.id})`, {
@@ -223,6 +277,7 @@ export async function conditionalUpdate(ctx: FhirContext, req: FhirRequest, type
     const resource = checkBody(ctx, { ...(body as object), id: match.id }, type, match.id);
     const expected = ifMatch(req);
     const { version } = await tx.update(resource, expected === undefined ? {} : { ifMatch: expected });
+    await assertWritten(tx, req, version);
     return writeResponse(ctx, req, 200, version);
   });
 }
@@ -240,7 +295,7 @@ export async function patch(ctx: FhirContext, req: FhirRequest, type: string, id
     let targetId: string;
     if (id !== undefined) targetId = id;
     else {
-      const matches = await findIdsForCondition(tx.q, ctx, type, queryString(req));
+      const matches = await findIdsForCondition(tx.q, ctx, type, queryString(req), req.rowFilter);
       if (matches.length !== 1) {
         if (matches.length === 0) throw notFound(`No ${type} matches the condition`);
         throw preconditionFailed(`${matches.length} ${type} resources match; a conditional patch needs one`, {
@@ -250,6 +305,7 @@ export async function patch(ctx: FhirContext, req: FhirRequest, type: string, id
       targetId = matches[0]!.id;
     }
     assertId(targetId);
+    await assertMayChange(tx, req, type, targetId);
     const lock = await tx.lock(type, targetId);
     if (!lock || lock.deleted) {
       if (lock?.deleted) throw conflict(`${type}/${targetId} is deleted and cannot be patched`);
@@ -274,6 +330,7 @@ export async function patch(ctx: FhirContext, req: FhirRequest, type: string, id
     delete patched.meta?.versionId;
     const resource = checkBody(ctx, patched, type, targetId);
     const { version } = await tx.update(resource, { ifMatch: lock.versionId, method: 'PATCH' });
+    await assertWritten(tx, req, version);
     return writeResponse(ctx, req, 200, version);
   });
 }
@@ -287,7 +344,7 @@ export async function remove(ctx: FhirContext, req: FhirRequest, type: string, i
     if (id === undefined) {
       const condition = queryString(req);
       if (!condition) throw methodNotAllowed('A conditional delete needs search parameters');
-      const matches = await findIdsForCondition(tx.q, ctx, type, condition);
+      const matches = await findIdsForCondition(tx.q, ctx, type, condition, req.rowFilter);
       if (matches.length > 1) {
         throw preconditionFailed(`${matches.length} ${type} resources match; a conditional delete deletes one`, {
           code: 'conditional.multiple-matches',
@@ -299,6 +356,7 @@ export async function remove(ctx: FhirContext, req: FhirRequest, type: string, i
       ids = [id];
     }
     let deleted: StoredVersion | undefined;
+    for (const target of ids) await assertMayChange(tx, req, type, target);
     for (const target of ids)
       deleted = await tx.delete(type, target, expected === undefined ? {} : { ifMatch: expected });
     const headers: Record<string, string> = deleted ? { etag: etag(deleted.versionId) } : {};
@@ -313,7 +371,13 @@ export async function remove(ctx: FhirContext, req: FhirRequest, type: string, i
 export async function history(ctx: FhirContext, req: FhirRequest, type?: string, id?: string) {
   if (type) assertKnownType(ctx, type);
   if (id) assertId(id);
-  const page = await readHistory(ctx.store, { resourceType: type, id, query: req.query, ...pageLimits(ctx) });
+  const page = await readHistory(ctx.store, {
+    resourceType: type,
+    id,
+    query: req.query,
+    ...pageLimits(ctx),
+    filter: req.rowFilter,
+  });
   if (id && page.entries.length === 0 && !page.cursorUsed) throw notFound(`${type}/${id} is not known`);
   return { status: 200, body: historyBundle(fhirBase(ctx), req, page, type, id) } satisfies FhirResponse;
 }
@@ -339,7 +403,7 @@ export async function search(
   }
   const strict = /handling=strict/.test(req.headers.prefer ?? '');
   const request = parseSearchRequest(type, params, { strict, ...pageLimits(ctx), compartment });
-  const result = await executeSearch(ctx.store.db, ctx, request);
+  const result = await executeSearch(ctx.store.db, ctx, request, req.rowFilter);
   return { status: 200, body: searchsetBundle(fhirBase(ctx), type, compartment, result) };
 }
 

@@ -8,6 +8,7 @@ import {
   type SearchParamType,
 } from '../definitions/search-parameters.ts';
 import { tablesOf, type Scope } from '../store/store.migrations.ts';
+import { filterSql, type Bind, type RowFilter } from '../store/row-filter.ts';
 import { parseReference } from './extract.ts';
 import type { Filter, IncludeSpec, ParsedName, SearchRequest, SortKey } from './request.ts';
 import { and, escapeLike, or, SqlParams, type SqlCast } from './sql-fragment.ts';
@@ -73,6 +74,8 @@ interface Ctx {
   scopeOf: ScopeOf;
   p: SqlParams;
   now: Date;
+  /** The request's row filter, added to every resource table a statement reads. */
+  filter: RowFilter | undefined;
 }
 
 /** The resource rows a condition is about: `alias` has the columns of a `<scope>_resource` table. */
@@ -89,16 +92,17 @@ export function compileSearch(
   defs: SearchDefinitions,
   scopeOf: ScopeOf,
   request: SearchRequest,
-  options: { now?: Date } = {},
+  options: { now?: Date; filter?: RowFilter | undefined } = {},
 ): CompiledSearch {
   const now = options.now ?? new Date();
+  const filter = options.filter;
   const types = searchTypes(defs, request);
   const warnings: string[] = [];
   const selfParams: [string, string][] = [];
   const multiType = types.length > 1;
 
   // First pass: find out which filters apply (unknown ones are dropped or rejected).
-  const probe: Ctx = { defs, scopeOf, p: new SqlParams(), now };
+  const probe: Ctx = { defs, scopeOf, p: new SqlParams(), now, filter };
   const probeSubject = subjectFor(probe, 'r', types, scopeOf(types[0]!));
   const filters: Filter[] = [];
   for (const f of request.filters) {
@@ -144,6 +148,7 @@ export function compileSearch(
           ? `r.resource_type = ${subject.typeSql}`
           : `r.resource_type = ANY(${ctx.p.add(scopeTypes, 'text[]')})`,
         'NOT r.deleted',
+        filterSql(ctx.filter, { alias: 'r', scope, types: scopeTypes, history: false }, bind(ctx)),
       ];
       if (request.compartment) conditions.push(compartmentCondition(ctx, subject, request.compartment.id));
       conditions.push(...patientKeyFastPath(ctx, subject, filters));
@@ -162,7 +167,7 @@ export function compileSearch(
   let sql: string | undefined;
   let params: unknown[] = [];
   if (request.count > 0) {
-    const ctx: Ctx = { defs, scopeOf, p: new SqlParams(), now };
+    const ctx: Ctx = { defs, scopeOf, p: new SqlParams(), now, filter };
     const inner = branches(ctx, true).join('\nUNION ALL\n');
     const keys = [
       ...sort.map((s, i) => ({
@@ -203,7 +208,7 @@ export function compileSearch(
   let countSql: string | undefined;
   let countParams: unknown[] = [];
   if (request.total === 'accurate' || request.total === 'estimate' || request.count === 0) {
-    const ctx: Ctx = { defs, scopeOf, p: new SqlParams(), now };
+    const ctx: Ctx = { defs, scopeOf, p: new SqlParams(), now, filter };
     countSql = `SELECT count(*) AS total FROM (\n${branches(ctx, false).join('\nUNION ALL\n')}\n) x`;
     countParams = ctx.p.values;
   }
@@ -221,6 +226,8 @@ export function compileSearch(
     selfParams,
   };
 }
+
+const bind = (ctx: Ctx): Bind => (value, cast) => ctx.p.add(value, cast);
 
 function unknownParameter(request: SearchRequest, name: string, message: string, warnings: string[]) {
   // FHIR R4 search.html#errors: with `Prefer: handling=strict` an unknown parameter is an error; otherwise it
@@ -740,7 +747,9 @@ function chainCondition(
     const r2 = ctx.p.alias('r');
     const inner = subjectFor(ctx, r2, [t], scope);
     const condition = filterCondition(ctx, inner, chained, value, raw);
-    return `${x}.target_type = ${inner.typeSql} AND ${x}.target_id IN (SELECT ${r2}.id FROM ${tablesOf(scope).resource} ${r2} WHERE ${r2}.resource_type = ${inner.typeSql} AND NOT ${r2}.deleted AND ${condition})`;
+    // What the caller may not see never matches: a chain must not tell that it exists.
+    const visible = filterSql(ctx.filter, { alias: r2, scope, types: [t], history: false }, bind(ctx));
+    return `${x}.target_type = ${inner.typeSql} AND ${x}.target_id IN (SELECT ${r2}.id FROM ${tablesOf(scope).resource} ${r2} WHERE ${and([`${r2}.resource_type = ${inner.typeSql}`, `NOT ${r2}.deleted`, visible, condition])})`;
   });
   return indexExists(ctx, s, 'reference', def.code, or(alternatives), x);
 }
@@ -773,6 +782,7 @@ function reverseChainCondition(
     `${h}.resource_type = ${inner.typeSql}`,
     paramTest(ctx, h, [has.type], has.param),
     `NOT ${r2}.deleted`,
+    filterSql(ctx.filter, { alias: r2, scope, types: [has.type], history: false }, bind(ctx)),
     condition,
   ]);
   return `EXISTS (SELECT 1 FROM ${t.reference} ${h} JOIN ${t.resource} ${r2} ON ${r2}.patient_key = ${h}.patient_key AND ${r2}.resource_type = ${h}.resource_type AND ${r2}.id = ${h}.id WHERE ${where})`;
@@ -1044,6 +1054,7 @@ export function compileInclude(
   sources: readonly ResourceKey[],
   params: readonly RowSelector[],
   targetType: string | undefined,
+  filter?: RowFilter,
 ): CompiledStatement {
   const p = new SqlParams();
   const source = tablesOf(scopeOf(sourceType));
@@ -1064,7 +1075,15 @@ export function compileInclude(
     (scope) =>
       `SELECT ${RESULT_COLUMNS.split(', ')
         .map((c) => `r.${c}`)
-        .join(', ')} FROM ${tablesOf(scope).resource} r WHERE (r.resource_type, r.id) IN (${refs}) AND NOT r.deleted`,
+        .join(', ')} FROM ${tablesOf(scope).resource} r WHERE ${and([
+        `(r.resource_type, r.id) IN (${refs})`,
+        'NOT r.deleted',
+        filterSql(
+          filter,
+          { alias: 'r', scope, types: targetType ? [targetType] : undefined, history: false },
+          (v, c) => p.add(v, c),
+        ),
+      ])}`,
   );
   return { sql: `${branches.join('\nUNION ALL\n')}\nLIMIT ${p.add(INCLUDE_LIMIT, 'int')}`, params: p.values };
 }
@@ -1075,6 +1094,7 @@ export function compileRevinclude(
   sourceType: string,
   targets: readonly ResourceKey[],
   params: readonly RowSelector[],
+  filter?: RowFilter,
 ): CompiledStatement {
   const p = new SqlParams();
   const t = tablesOf(scopeOf(sourceType));
@@ -1091,6 +1111,15 @@ export function compileRevinclude(
     .map((c) => `r.${c}`)
     .join(
       ', ',
-    )} FROM ${t.resource} r WHERE r.resource_type = ${type} AND (r.patient_key, r.id) IN (${refs}) AND NOT r.deleted\nLIMIT ${p.add(INCLUDE_LIMIT, 'int')}`;
+    )} FROM ${t.resource} r WHERE ${and([
+      `r.resource_type = ${type}`,
+      `(r.patient_key, r.id) IN (${refs})`,
+      'NOT r.deleted',
+      filterSql(
+        filter,
+        { alias: 'r', scope: scopeOf(sourceType), types: [sourceType], history: false },
+        (v, c) => p.add(v, c),
+      ),
+    ])}\nLIMIT ${p.add(INCLUDE_LIMIT, 'int')}`;
   return { sql, params: p.values };
 }

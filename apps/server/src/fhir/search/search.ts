@@ -1,6 +1,7 @@
 import { badRequest } from '@joinedup/fhir';
 import type { Queryable } from '../../platform/db.ts';
 import type { SearchDefinitions } from '../definitions/search-parameters.ts';
+import type { RowFilter } from '../store/row-filter.ts';
 import { fromHistoryRow, type StoredVersion, type VersionRow } from '../store/store.ts';
 import {
   compileInclude,
@@ -42,10 +43,18 @@ type Row = VersionRow & Record<string, unknown>;
 // Iterated includes follow at most this many hops (FHIR R4 search.html#revinclude leaves the depth to the server).
 const MAX_INCLUDE_DEPTH = 3;
 
-/** Runs a search: the page query, the count query when a total is wanted, then includes over the page. */
-export async function executeSearch(q: Queryable, ctx: SearchContext, request: SearchRequest): Promise<SearchResult> {
+/**
+ * Runs a search: the page query, the count query when a total is wanted, then includes over the page. Every
+ * statement reads only the rows `filter` lets the caller see, and what leaves is what it shapes.
+ */
+export async function executeSearch(
+  q: Queryable,
+  ctx: SearchContext,
+  request: SearchRequest,
+  filter?: RowFilter,
+): Promise<SearchResult> {
   const now = ctx.now?.();
-  const compiled = compileSearch(ctx.defs, ctx.scopeOf, request, now ? { now } : {});
+  const compiled = compileSearch(ctx.defs, ctx.scopeOf, request, { ...(now ? { now } : {}), filter });
   let rows = compiled.sql ? await q.query<Row>(compiled.sql, compiled.params) : [];
   const hasMore = rows.length > compiled.pageSize;
   if (hasMore) rows = rows.slice(0, compiled.pageSize);
@@ -71,7 +80,11 @@ export async function executeSearch(q: Queryable, ctx: SearchContext, request: S
   }
 
   if (result.matches.length && (request.include.length || request.revinclude.length)) {
-    result.includes = await runIncludes(q, ctx, request, result.matches);
+    result.includes = await runIncludes(q, ctx, request, result.matches, filter);
+  }
+  if (filter?.shape) {
+    result.matches = await filter.shape(result.matches);
+    result.includes = await filter.shape(result.includes);
   }
   if (request.summary || request.elements) {
     const subset = (v: StoredVersion): StoredVersion =>
@@ -119,6 +132,7 @@ async function runIncludes(
   ctx: SearchContext,
   request: SearchRequest,
   matches: StoredVersion[],
+  filter: RowFilter | undefined,
 ): Promise<StoredVersion[]> {
   const seen = new Set(matches.map(keyOf));
   const included: StoredVersion[] = [];
@@ -148,7 +162,7 @@ async function runIncludes(
       for (const [type, sources] of byType) {
         const params = includeParams(ctx.defs, spec, type);
         if (!params.length) continue;
-        const stmt = compileInclude(ctx.scopeOf, type, sources, params, spec.targetType);
+        const stmt = compileInclude(ctx.scopeOf, type, sources, params, spec.targetType, filter);
         take(await q.query<Row>(stmt.sql, stmt.params));
       }
     }
@@ -158,7 +172,7 @@ async function runIncludes(
         throw badRequest('_revinclude=* is not supported: name the referring type', { code: 'search.invalid-include' });
       const params = includeParams(ctx.defs, spec, spec.sourceType);
       if (!params.length) continue;
-      const stmt = compileRevinclude(ctx.scopeOf, spec.sourceType, targets, params);
+      const stmt = compileRevinclude(ctx.scopeOf, spec.sourceType, targets, params, filter);
       take(await q.query<Row>(stmt.sql, stmt.params));
     }
     included.push(...added);
@@ -177,6 +191,7 @@ export async function findIdsForCondition(
   ctx: SearchContext,
   resourceType: string,
   queryString: string,
+  filter?: RowFilter,
 ): Promise<{ id: string; versionId: number }[]> {
   const params = [...new URLSearchParams(queryString.startsWith('?') ? queryString.slice(1) : queryString)];
   const request = parseSearchRequest(resourceType, params, { strict: true, defaultCount: 2, maxCount: 2 });
@@ -187,7 +202,8 @@ export async function findIdsForCondition(
   request.include = [];
   request.revinclude = [];
   request.total = 'none';
-  const compiled = compileSearch(ctx.defs, ctx.scopeOf, request);
+  // What the caller may not see is not matched: a conditional write must not tell that it exists.
+  const compiled = compileSearch(ctx.defs, ctx.scopeOf, request, { filter });
   if (!compiled.sql) return [];
   const rows = await q.query<Row>(compiled.sql, compiled.params);
   return rows.slice(0, 2).map((r) => ({ id: r.id, versionId: r.version_id }));

@@ -1,6 +1,7 @@
 import { badRequest } from '@joinedup/fhir';
 import type { FhirStore, StoredVersion } from './store.ts';
 import { fromHistoryRow, HISTORY_COLUMNS, type VersionRow } from './store.ts';
+import { binderFor, filterSql, type RowFilter } from './row-filter.ts';
 import { SCOPES, tablesOf } from './store.migrations.ts';
 
 export interface HistoryQuery {
@@ -9,6 +10,8 @@ export interface HistoryQuery {
   query: [string, string][];
   defaultCount: number;
   maxCount: number;
+  /** The rows the caller may see (ADR 11); every version else is left out. */
+  filter?: RowFilter | undefined;
 }
 
 export interface HistoryPage {
@@ -71,16 +74,21 @@ export async function readHistory(store: FhirStore, h: HistoryQuery): Promise<Hi
   }
   values.push(count + 1);
   const limit = `$${values.length}`;
-  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const scopes = h.resourceType ? [store.model.scopeOf(h.resourceType)] : SCOPES;
-  const selects = scopes.map((s) => `SELECT ${HISTORY_COLUMNS} FROM ${tablesOf(s).history} ${whereSql}`);
+  const types = h.resourceType ? [h.resourceType] : undefined;
+  const selects = scopes.map((s) => {
+    const visible = filterSql(h.filter, { alias: 'v', scope: s, types, history: true }, binderFor(values));
+    const all = [...where, visible].filter((w) => w !== 'TRUE');
+    return `SELECT ${HISTORY_COLUMNS} FROM ${tablesOf(s).history} v ${all.length ? `WHERE ${all.join(' AND ')}` : ''}`;
+  });
   const order = 'ORDER BY last_updated DESC, resource_type DESC, id DESC, version_id DESC';
   const sql =
     selects.length === 1
       ? `${selects[0]} ${order} LIMIT ${limit}`
       : `SELECT * FROM (${selects.map((s) => `(${s} ${order} LIMIT ${limit})`).join(' UNION ALL ')}) h ${order} LIMIT ${limit}`;
   const rows = await store.db.query<VersionRow>(sql, values);
-  const entries = rows.slice(0, count).map(fromHistoryRow);
+  let entries = rows.slice(0, count).map(fromHistoryRow);
+  if (h.filter?.shape) entries = await h.filter.shape(entries);
   const last = entries[entries.length - 1];
   const page: HistoryPage = { entries, cursorUsed: cursor !== undefined, params };
   if (rows.length > count && last) {

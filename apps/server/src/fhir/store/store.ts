@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, gone, isValidId, notFound, preconditionFailed, unprocessable } from '@joinedup/fhir';
 import type { Patient, Resource } from '@joinedup/fhir';
+import { binderFor, filterSql, type RowFilter } from './row-filter.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Db, Queryable } from '../../platform/db.ts';
 import { INDEX_COLUMNS, type IndexRows, type IndexTable } from './index-rows.ts';
@@ -114,19 +115,25 @@ export class FhirStore {
     });
   }
 
-  /** The current version; 404 when it never existed, 410 when deleted. */
-  read(resourceType: string, id: string): Promise<StoredVersion> {
-    return readCurrent(this.db, this.model.scopeOf(resourceType), resourceType, id);
+  /**
+   * The current version; 404 when it never existed, 410 when deleted. With a filter, what it does not let the
+   * caller see is not known either (404, whether it exists or was deleted).
+   */
+  read(resourceType: string, id: string, filter?: RowFilter): Promise<StoredVersion> {
+    return readCurrent(this.db, this.model.scopeOf(resourceType), resourceType, id, filter);
   }
 
-  /** One version; 404 when that version does not exist, 410 when it is a deletion. */
-  async vread(resourceType: string, id: string, versionId: string): Promise<StoredVersion> {
+  /** One version; 404 when that version does not exist (or the filter hides it), 410 when it is a deletion. */
+  async vread(resourceType: string, id: string, versionId: string, filter?: RowFilter): Promise<StoredVersion> {
     if (!isValidId(id)) throw notFound(`${resourceType}/${id} is not known`);
     if (!/^[1-9]\d{0,8}$/.test(versionId)) throw notFound(`Version ${versionId} of ${resourceType}/${id} is not known`);
-    const t = tablesOf(this.model.scopeOf(resourceType));
+    const scope = this.model.scopeOf(resourceType);
+    const t = tablesOf(scope);
+    const values: unknown[] = [resourceType, id, Number(versionId)];
+    const visible = filterSql(filter, { alias: 'v', scope, types: [resourceType], history: true }, binderFor(values));
     const rows = await this.db.query<VersionRow>(
-      `SELECT ${HISTORY_COLUMNS} FROM ${t.history} WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
-      [resourceType, id, Number(versionId)],
+      `SELECT ${HISTORY_COLUMNS} FROM ${t.history} v WHERE resource_type = $1 AND id = $2 AND version_id = $3 AND ${visible}`,
+      values,
     );
     const row = rows[0];
     if (!row) throw notFound(`Version ${versionId} of ${resourceType}/${id} is not known`);
@@ -171,17 +178,26 @@ export function toInstant(pg: string): string {
   return `${m[1]}T${m[2]}${ms}Z`;
 }
 
-async function readCurrent(q: Queryable, scope: Scope, resourceType: string, id: string): Promise<StoredVersion> {
+async function readCurrent(
+  q: Queryable,
+  scope: Scope,
+  resourceType: string,
+  id: string,
+  filter?: RowFilter,
+  write = false,
+): Promise<StoredVersion> {
   if (!isValidId(id)) throw notFound(`${resourceType}/${id} is not known`);
   const t = tablesOf(scope);
-  const rows = await q.query<VersionRow>(
+  const values: unknown[] = [resourceType, id];
+  const rows = { alias: 'r', scope, types: [resourceType], history: false, write };
+  const rowsSql = await q.query<VersionRow>(
     `SELECT r.patient_key, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
        FROM resource_key k JOIN ${t.resource} r
          ON r.patient_key = k.patient_key AND r.resource_type = k.resource_type AND r.id = k.id
-      WHERE k.resource_type = $1 AND k.id = $2`,
-    [resourceType, id],
+      WHERE k.resource_type = $1 AND k.id = $2 AND ${filterSql(filter, rows, binderFor(values))}`,
+    values,
   );
-  const row = rows[0];
+  const row = rowsSql[0];
   if (!row) throw notFound(`${resourceType}/${id} is not known`);
   const v = fromHistoryRow(row);
   if (v.deleted) throw gone(`${resourceType}/${id} has been deleted`, { code: 'resource.deleted' });
@@ -255,9 +271,10 @@ export class StoreTransaction {
     for (const w of written) this.#patientsWritten.set(w.id, w.patient);
   }
 
-  async read(resourceType: string, id: string): Promise<StoredVersion> {
+  /** The current version, as `FhirStore.read`; `write` asks the filter whether the caller may change it. */
+  async read(resourceType: string, id: string, filter?: RowFilter, write = false): Promise<StoredVersion> {
     await this.flushIfPending(resourceType, id);
-    return readCurrent(this.q, this.store.model.scopeOf(resourceType), resourceType, id);
+    return readCurrent(this.q, this.store.model.scopeOf(resourceType), resourceType, id, filter, write);
   }
 
   /** Creates a resource with a new server-assigned id (any id in the body is replaced). */
