@@ -25,6 +25,8 @@ import { createAuthenticator, fhirCallerOf } from './access/fhir-gate.ts';
 import { claimsMigrations } from './access/claims.migrations.ts';
 import { createClaimService } from './access/claims.service.ts';
 import { registerClaimRoutes } from './access/claims.routes.ts';
+import { labelSensitive } from './access/labels.ts';
+import { objectionMigrations, registerObjectionRoutes } from './access/objections.ts';
 import { demoDirectory } from './demo/demo.ts';
 import { forbidden, OperationOutcomeError } from '@joinedup/fhir';
 import { registerHl7Routes } from './feeds/hl7v2/hl7v2.routes.ts';
@@ -49,6 +51,7 @@ export const migrations = [
   ...oauthMigrations,
   ...auditMigrations,
   ...claimsMigrations,
+  ...objectionMigrations,
 ];
 
 /** Wires the modules together on an open database: the composition root shared by main.ts and the tests. */
@@ -64,6 +67,8 @@ export async function buildApp(
   const store = new FhirStore(db, model, {
     clock: options.clock ?? systemClock,
     onPatientsWritten: (tx, written) => identity.linkWritten(tx, written),
+    // What any path writes in a legally restricted category is labelled so, and so sealed (ADR 12).
+    label: labelSensitive,
   });
   const fhir = createFhirContext(store, model, config);
   const http = createHttpServer(config, log);
@@ -98,7 +103,10 @@ export async function buildApp(
   // The FHIR API and the bulk import admit a verified token or a shared-secret client, and check every
   // interaction against its scopes (ADR 11); GET metadata is public.
   const authenticate = createAuthenticator({ verify: (a) => auth.verify(a), clients });
-  const callerOf = fhirCallerOf(authenticate);
+  const callerOf = fhirCallerOf(authenticate, {
+    now: () => clock.now(),
+    encounterDays: config.relationshipDays,
+  });
   registerFhirRoutes(http, fhir, { callerOf });
   registerBulkRoutes(http, store, { callerOf });
 
@@ -123,6 +131,7 @@ export async function buildApp(
     patientExists: (id) => exists(store, 'Patient', id),
   });
   registerClaimRoutes(http, claims, { authenticate });
+  registerObjectionRoutes(http, { db, clock, authenticate });
 
   http.get('/health', async () => {
     await db.query('SELECT 1');

@@ -21,6 +21,8 @@ export interface Config {
   demo: boolean;
   /** People in the demo region. */
   demoPeople: number;
+  /** How long after an encounter ends it still gives its organisation a relationship with the patient (ADR 12). */
+  relationshipDays: number;
   /** The HL7 v2 MLLP listener: off unless a port is set. */
   mllp: { host: string; port: number; tls?: { keyFile: string; certFile: string; caFile?: string } } | undefined;
   /** Facilities allowed to send HL7 v2, by their ODS code (MSH-4), and how each proves who it is. */
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: oneOf(env, 'JOINEDUP_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, 'info'),
     demo: bool(env, 'JOINEDUP_DEMO', true),
     demoPeople: integer(env, 'JOINEDUP_DEMO_PEOPLE', 1500, 1, 1_000_000),
+    relationshipDays: integer(env, 'JOINEDUP_RELATIONSHIP_DAYS', 365, 0, 36_500),
     mllp: mllpConfig(env),
     hl7Sources: hl7Sources(env),
     hl7TimeZone: timeZone(env, 'JOINEDUP_HL7_TIMEZONE', 'Europe/London'),

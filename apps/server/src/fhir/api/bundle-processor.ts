@@ -843,6 +843,7 @@ function boundContext(ctx: FhirContext, tx: StoreTransaction): FhirContext {
     // What an entry writes is checked (references) and linked (Patients) by the bundle's own transaction, once,
     // at its end: an entry may refer to what a later one writes.
     within: tx,
+    label: ctx.store.label,
   });
   return { ...ctx, store };
 }

@@ -117,7 +117,7 @@ async function page(
   const read = `SELECT patient_key, resource_type, id, scope, content FROM (${everything}) e${FILTERS} ORDER BY resource_type, id LIMIT ${limit}`;
   const found = await ctx.store.db.query<Row>(read, values);
   const rows = req.rowFilter?.shape
-    ? await req.rowFilter.shape(found.map((r) => ({ ...r, patientKey: r.patient_key, resourceType: r.resource_type })))
+    ? await req.rowFilter.shape(ctx.store.db, found.map((r) => ({ ...r, patientKey: r.patient_key, resourceType: r.resource_type })))
     : found;
   const page = rows.slice(0, p.count);
   const last = page[page.length - 1];

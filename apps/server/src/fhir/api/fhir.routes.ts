@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notAcceptable, unsupportedMediaType } from '@joinedup/fhir';
 import type { FhirPermit, FhirRequest } from './fhir-http.ts';
+import type { RowFilter } from '../store/row-filter.ts';
 import type { FhirContext } from './interactions.ts';
 import { handleFhirRequest } from './router.ts';
 
@@ -13,7 +14,9 @@ export interface FhirRouteOptions {
    * recorded on what it writes (`meta.source`) and the permission check of every interaction. Throws (401) to
    * refuse the request. Not asked for `GET metadata`: the CapabilityStatement tells a client how to sign in.
    */
-  callerOf?: (authorization: string | undefined) => Promise<{ source?: string; permit?: FhirPermit }>;
+  callerOf?: (
+    authorization: string | undefined,
+  ) => Promise<{ source?: string; permit?: FhirPermit; rowFilter?: RowFilter }>;
 }
 
 /** The FHIR REST API under /fhir as a fastify plugin: HTTP in, FhirRequest to the router, FHIR JSON out. */
@@ -59,6 +62,7 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: FhirContext, optio
       const caller = await options.callerOf(request.headers.authorization);
       if (caller.source !== undefined) fhirRequest.source = caller.source;
       if (caller.permit !== undefined) fhirRequest.permit = caller.permit;
+      if (caller.rowFilter !== undefined) fhirRequest.rowFilter = caller.rowFilter;
     }
     const response = await handleFhirRequest(ctx, fhirRequest);
     reply.code(response.status);

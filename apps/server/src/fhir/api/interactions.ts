@@ -14,6 +14,7 @@ import {
 } from '@joinedup/fhir';
 import type { Resource } from '@joinedup/fhir';
 import type { Config } from '../../platform/config.ts';
+import type { Queryable } from '../../platform/db.ts';
 import type { FhirModel } from '../fhir-model.ts';
 import { executeSearch, findIdsForCondition, parseSearchRequest, type SearchContext } from '../search/index.ts';
 import type { FhirStore, StoreTransaction, StoredVersion } from '../store/store.ts';
@@ -107,20 +108,20 @@ function ifMatch(req: FhirRequest): number | undefined {
 export async function read(ctx: FhirContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
   assertKnownType(ctx, type);
   assertId(id);
-  const v = await shaped(req, await ctx.store.read(type, id, req.rowFilter));
+  const v = await shaped(ctx.store.db, req, await ctx.store.read(type, id, req.rowFilter));
   return notModifiedOr(req, v, { status: 200, headers: versionHeaders(ctx, v), body: v.content! });
 }
 
 export async function vread(ctx: FhirContext, req: FhirRequest, type: string, id: string, vid: string) {
   assertKnownType(ctx, type);
   assertId(id);
-  const v = await shaped(req, await ctx.store.vread(type, id, vid, req.rowFilter));
+  const v = await shaped(ctx.store.db, req, await ctx.store.vread(type, id, vid, req.rowFilter));
   return notModifiedOr(req, v, { status: 200, headers: versionHeaders(ctx, v), body: v.content! });
 }
 
 /** One version as the caller's row filter lets it leave. */
-async function shaped(req: FhirRequest, v: StoredVersion): Promise<StoredVersion> {
-  return req.rowFilter?.shape ? (await req.rowFilter.shape([v]))[0]! : v;
+async function shaped(q: Queryable, req: FhirRequest, v: StoredVersion): Promise<StoredVersion> {
+  return req.rowFilter?.shape ? (await req.rowFilter.shape(q, [v]))[0]! : v;
 }
 
 /**
@@ -221,7 +222,7 @@ export async function create(ctx: FhirContext, req: FhirRequest, type: string): 
   return transactionFor(ctx, req, async (tx) => {
     if (condition) {
       const existing = await matchIfNoneExist(ctx, tx, type, condition, req);
-      if (existing) return writeResponse(ctx, req, 200, await shaped(req, existing));
+      if (existing) return writeResponse(ctx, req, 200, await shaped(tx.q, req, existing));
     }
     const created = tx.create(resource);
     await assertWritten(tx, req, created);

@@ -83,8 +83,8 @@ export async function executeSearch(
     result.includes = await runIncludes(q, ctx, request, result.matches, filter);
   }
   if (filter?.shape) {
-    result.matches = await filter.shape(result.matches);
-    result.includes = await filter.shape(result.includes);
+    result.matches = await filter.shape(q, result.matches);
+    result.includes = await filter.shape(q, result.includes);
   }
   if (request.summary || request.elements) {
     const subset = (v: StoredVersion): StoredVersion =>

@@ -67,7 +67,7 @@ export async function writeBulk(
   const model = tx.store.model;
   const now = tx.now();
   // No search parameter reads meta.versionId, so the index is extracted before the version is known.
-  const rows = resources.map((r) => stage(model, r, now, method, source));
+  const rows = resources.map((r) => stage(model, tx.store.label, r, now, method, source));
   const claimed = await claimKeys(q, rows);
   const others = rows.filter((w) => !claimed.has(keyOf(w)));
   const locked = others.length > 0 ? await lockKeys(q, others) : new Map<string, string>();
@@ -179,18 +179,19 @@ async function readVersions(q: Queryable, model: StoreModel, locked: Map<string,
 
 function stage(
   model: StoreModel,
+  label: (resource: Resource) => Resource,
   resource: Resource,
   lastUpdated: string,
   method: HistoryMethod,
   source: string | undefined,
 ): BulkRow {
   const { resourceType, id, meta, ...rest } = resource as Resource & Record<string, unknown>;
-  const stored = {
+  const stored = label({
     resourceType,
     id,
     meta: { ...(meta ?? {}), versionId: '1', lastUpdated, ...(source !== undefined ? { source } : {}) },
     ...rest,
-  } as Resource;
+  } as Resource);
   const index = model.index(stored);
   return {
     version: {

@@ -88,7 +88,7 @@ export async function readHistory(store: FhirStore, h: HistoryQuery): Promise<Hi
       : `SELECT * FROM (${selects.map((s) => `(${s} ${order} LIMIT ${limit})`).join(' UNION ALL ')}) h ${order} LIMIT ${limit}`;
   const rows = await store.db.query<VersionRow>(sql, values);
   let entries = rows.slice(0, count).map(fromHistoryRow);
-  if (h.filter?.shape) entries = await h.filter.shape(entries);
+  if (h.filter?.shape) entries = await h.filter.shape(store.db, entries);
   const last = entries[entries.length - 1];
   const page: HistoryPage = { entries, cursorUsed: cursor !== undefined, params };
   if (rows.length > count && last) {

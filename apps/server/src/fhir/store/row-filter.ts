@@ -1,3 +1,4 @@
+import type { Queryable } from '../../platform/db.ts';
 import type { Scope } from './store.migrations.ts';
 
 /** Binds one value into the statement being built and returns its placeholder (`$3::text`). */
@@ -23,8 +24,11 @@ export interface FilteredRows {
  */
 export interface RowFilter {
   condition(rows: FilteredRows, bind: Bind): string;
-  /** What leaves in place of what was stored (e.g. with a restricted patient's address removed). */
-  shape?<T extends ShapedVersion>(versions: readonly T[]): Promise<T[]>;
+  /**
+   * What leaves in place of what was stored (e.g. with a restricted patient's address removed), looked up on `q`,
+   * the connection the request reads on (inside a bundle's transaction, its own).
+   */
+  shape?<T extends ShapedVersion>(q: Queryable, versions: readonly T[]): Promise<T[]>;
 }
 
 /** A stored version as the filter's `shape` sees it: the JSON text and where it is stored. */

@@ -121,4 +121,13 @@ ${SCOPES.map(scopeDdl).join('\n')}
     id: 'fhir-store-002',
     sql: SCOPES.map((scope) => `DROP INDEX ${tablesOf(scope).reference}_rev_idx;`).join('\n'),
   },
+  {
+    // References by identifier alone (a logical reference, such as an HL7 feed's organisation by ODS code): what
+    // the access rules' relationships (ADR 12) and `:identifier` look up.
+    id: 'fhir-store-003',
+    sql: SCOPES.map(
+      (scope) =>
+        `CREATE INDEX ${tablesOf(scope).reference}_identifier_idx ON ${tablesOf(scope).reference} (identifier_value, identifier_system) WHERE identifier_value IS NOT NULL;`,
+    ).join('\n'),
+  },
 ];

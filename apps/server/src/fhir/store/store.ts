@@ -60,6 +60,11 @@ export interface StoreOptions {
    * bundle's own transaction): what they write is checked and linked once, by that transaction, at its end.
    */
   within?: StoreTransaction;
+  /**
+   * Labels what is written, on every path, before it is indexed: returns the resource with the security labels it
+   * should carry (`meta.security`), decided outside the engine (ADR 12: the legally restricted categories).
+   */
+  label?: (resource: Resource) => Resource;
 }
 
 /** A resource locked by `StoreTransaction.lockMany`: where it is stored, its version, its content unless deleted. */
@@ -85,6 +90,8 @@ export class FhirStore {
   readonly #newId: () => string;
   readonly #onPatientsWritten: StoreOptions['onPatientsWritten'];
   readonly #within: StoreTransaction | undefined;
+  /** The labelling every write goes through (StoreOptions.label); the identity when there is none. */
+  readonly label: (resource: Resource) => Resource;
 
   constructor(db: Db, model: StoreModel, options: StoreOptions) {
     this.db = db;
@@ -93,6 +100,7 @@ export class FhirStore {
     this.#newId = options.newId ?? randomUUID;
     this.#onPatientsWritten = options.onPatientsWritten;
     this.#within = options.within;
+    this.label = options.label ?? ((resource) => resource);
   }
 
   /** Runs fn in one database transaction: every write in it lands together or not at all. */
@@ -599,7 +607,7 @@ export class StoreTransaction {
     const lastUpdated = this.now();
     const { resourceType, id: _ignored, meta, ...rest } = resource as Resource & Record<string, unknown>;
     void _ignored;
-    const stored = {
+    const stored = this.store.label({
       resourceType,
       id,
       meta: {
@@ -609,7 +617,7 @@ export class StoreTransaction {
         ...(this.#stampSource && this.source !== undefined ? { source: this.source } : {}),
       },
       ...rest,
-    } as Resource;
+    } as Resource);
     const index = this.store.model.index(stored);
     const patientKey = patientKeyOf(this.store.model, stored, index);
     if (this.checkReferences) {
