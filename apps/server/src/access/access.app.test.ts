@@ -179,7 +179,10 @@ test('the FHIR API needs a token, except its CapabilityStatement', async () => {
 
 test('a read-only staff token reads, and is refused every write, bundle entries included', async () => {
   const viewer = { authorization: `Bearer ${await tokenFor('demo-consultant')}` };
-  { const r0 = await app.request("GET", "/fhir/Patient?_count=1", undefined, viewer); assert.equal(r0.status, 200, r0.text); }
+  {
+    const r0 = await app.request('GET', '/fhir/Patient?_count=1', undefined, viewer);
+    assert.equal(r0.status, 200, r0.text);
+  }
   const created = await app.request('POST', '/fhir/Patient', { resourceType: 'Patient' }, viewer);
   assert.equal(created.status, 403);
   assert.equal(created.json.issue[0].details.coding[0].code, 'access.scope');

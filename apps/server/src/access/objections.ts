@@ -58,12 +58,18 @@ export function registerObjectionRoutes(
         throw badRequest(`note must be text of at most ${MAX_NOTE} characters`, { code: 'access.objection-invalid' });
       }
       const known = await db.query(`SELECT 1 FROM mpi_record WHERE patient_id = $1`, [patientId]);
-      if (known.length === 0) throw notFound(`Patient/${patientId} is not known`, { code: 'access.objection-patient-unknown' });
+      if (known.length === 0)
+        throw notFound(`Patient/${patientId} is not known`, { code: 'access.objection-patient-unknown' });
       const [row] = await db.query<ObjectionRow>(
         `INSERT INTO access_objection (patient_id, recorded_at, recorded_by, note) VALUES ($1, $2, $3, $4)
          ON CONFLICT (patient_id) DO UPDATE SET recorded_at = EXCLUDED.recorded_at, recorded_by = EXCLUDED.recorded_by, note = EXCLUDED.note
          RETURNING patient_id, recorded_at, recorded_by, note`,
-        [patientId, clock.now().toISOString(), principal.kind === 'system' ? principal.clientId : principal.userId, typeof body.note === 'string' ? body.note : null],
+        [
+          patientId,
+          clock.now().toISOString(),
+          principal.kind === 'system' ? principal.clientId : principal.userId,
+          typeof body.note === 'string' ? body.note : null,
+        ],
       );
       return reply.code(200).send(objectionOf(row!));
     },
@@ -76,7 +82,8 @@ export function registerObjectionRoutes(
     const removed = await db.query(`DELETE FROM access_objection WHERE patient_id = $1 RETURNING patient_id`, [
       patientId,
     ]);
-    if (removed.length === 0) throw notFound(`No objection is recorded for Patient/${patientId}`, { code: 'access.objection-unknown' });
+    if (removed.length === 0)
+      throw notFound(`No objection is recorded for Patient/${patientId}`, { code: 'access.objection-unknown' });
     return reply.code(204).send();
   });
 

@@ -51,7 +51,11 @@ export async function createTestApp(options: { clock?: Clock; env?: Record<strin
   const env = { JOINEDUP_LOG_LEVEL: 'silent', ...options.env, JOINEDUP_CLIENTS: JSON.stringify(clients) };
   const systemAuthorization = `Bearer ${secret}`;
   const config = loadConfig(env);
-  const app = await buildApp(config, db, { clock: options.clock, log: createLogger((process.env.TEST_LOG_LEVEL ?? 'silent') as Parameters<typeof createLogger>[0]), env });
+  const app = await buildApp(config, db, {
+    clock: options.clock,
+    log: createLogger((process.env.TEST_LOG_LEVEL ?? 'silent') as Parameters<typeof createLogger>[0]),
+    env,
+  });
   return {
     ...app,
     systemAuthorization,

@@ -1,7 +1,7 @@
 import { badRequest, gone, isValidId, notFound } from '@joinedup/fhir';
 import type { FhirRequest, FhirResponse } from './fhir-http.ts';
 import { fhirBase, type FhirContext } from './interactions.ts';
-import { binderFor, filterSql, type RowFilter } from '../store/row-filter.ts';
+import { countCompartment, patientState, readCompartment, type CompartmentQuery } from '../store/compartment-read.ts';
 
 // FHIR R4 patient-operation-everything.html: the Patient, every resource of its compartment, and the resources
 // those refer to. Patient-compartment resources are stored under the patient's key, so the compartment is one
@@ -23,49 +23,13 @@ interface EverythingParams {
   params: [string, string][];
 }
 
-type Row = { patient_key: string; resource_type: string; id: string; scope: string; content: string };
-
-// $1 the patient ids (one, or every Patient a Person links), $2 the _type list, $3 _since, $4 and $5 the cursor's type and id; a null one applies no filter.
-// The shared branch starts from this patient's own reference rows, so its cost does not grow with the
-// number of shared resources. The conditions are pushed into both branches: the compartment is read along patient_resource's primary key
-// (patient_key, resource_type, id), already in the order of the page, from the cursor on.
-// The caller's row filter (ADR 11) is added to both branches, binding its values after these five.
-function everythingSql(filter: RowFilter | undefined, values: unknown[]): string {
-  const bind = binderFor(values);
-  const compartment = filterSql(filter, { alias: 'p', scope: 'patient', types: undefined, history: false }, bind);
-  const shared = filterSql(filter, { alias: 's', scope: 'shared', types: undefined, history: false }, bind);
-  return `
-  SELECT p.patient_key, p.resource_type, p.id, 'p' AS scope, p.last_updated, p.content FROM patient_resource p
-   WHERE p.patient_key = ANY($1::text[]) AND NOT p.deleted AND ${compartment}
-  UNION ALL
-  SELECT s.patient_key, s.resource_type, s.id, 's' AS scope, s.last_updated, s.content
-    FROM (SELECT DISTINCT target_type, target_id FROM patient_sp_reference
-           WHERE patient_key = ANY($1::text[]) AND target_id IS NOT NULL AND target_type IS NOT NULL) t
-    JOIN shared_resource s ON s.patient_key = '' AND s.resource_type = t.target_type AND s.id = t.target_id
-   WHERE NOT s.deleted AND ${shared}`;
-}
-const FILTERS = `
-   WHERE ($2::text[] IS NULL OR resource_type = ANY($2::text[]))
-     AND ($3::timestamptz IS NULL OR last_updated >= $3::timestamptz)
-     AND ($4::text IS NULL OR (resource_type, id) > ($4::text, $5::text))`;
-
 /** Patient/[id]/$everything with `_since`, `_type`, `_count` and keyset paging (`_cursor`). */
 export async function everything(ctx: FhirContext, req: FhirRequest, id: string): Promise<FhirResponse> {
   if (!isValidId(id)) throw notFound(`Patient/${id} is not known`);
   const p = parseParams(ctx, req);
-  const values: unknown[] = [id];
-  const visible = filterSql(
-    req.rowFilter,
-    { alias: 'p', scope: 'patient', types: ['Patient'], history: false },
-    binderFor(values),
-  );
-  const patient = await ctx.store.db.query<{ deleted: boolean }>(
-    `SELECT p.deleted FROM patient_resource p
-      WHERE p.patient_key = $1 AND p.resource_type = 'Patient' AND p.id = $1 AND ${visible}`,
-    values,
-  );
-  if (!patient[0]) throw notFound(`Patient/${id} is not known`);
-  if (patient[0].deleted) throw gone(`Patient/${id} has been deleted`);
+  const patient = await patientState(ctx.store.db, id, req.rowFilter);
+  if (!patient) throw notFound(`Patient/${id} is not known`);
+  if (patient.deleted) throw gone(`Patient/${id} has been deleted`);
   return page(ctx, req, p, [id], `Patient/${id}`, undefined);
 }
 
@@ -101,23 +65,25 @@ async function page(
   focus: string,
   first: string | undefined,
 ): Promise<FhirResponse> {
-  const values = [patientIds, p.types ?? null, p.since ?? null, p.cursor?.t ?? null, p.cursor?.i ?? null];
+  const query: CompartmentQuery = {
+    patientIds,
+    types: p.types,
+    since: p.since,
+    after: p.cursor ? { type: p.cursor.t, id: p.cursor.i } : undefined,
+  };
   const base = fhirBase(ctx);
   const extra = first === undefined ? 0 : 1;
   const self = url(base, focus, p.params);
-  const everything = everythingSql(req.rowFilter, values);
   if (p.count === 0) {
-    const [row] = await ctx.store.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (${everything}) e${FILTERS}`,
-      values,
-    );
-    return { status: 200, body: bundleText(self, undefined, (row?.n ?? 0) + extra, []) };
+    const n = await countCompartment(ctx.store.db, query, req.rowFilter);
+    return { status: 200, body: bundleText(self, undefined, n + extra, []) };
   }
-  const limit = binderFor(values)(p.count + 1, 'int');
-  const read = `SELECT patient_key, resource_type, id, scope, content FROM (${everything}) e${FILTERS} ORDER BY resource_type, id LIMIT ${limit}`;
-  const found = await ctx.store.db.query<Row>(read, values);
+  const found = await readCompartment(ctx.store.db, query, p.count + 1, req.rowFilter);
   const rows = req.rowFilter?.shape
-    ? await req.rowFilter.shape(ctx.store.db, found.map((r) => ({ ...r, patientKey: r.patient_key, resourceType: r.resource_type })))
+    ? await req.rowFilter.shape(
+        ctx.store.db,
+        found.map((r) => ({ ...r, patientKey: r.patient_key, resourceType: r.resource_type })),
+      )
     : found;
   const page = rows.slice(0, p.count);
   const last = page[page.length - 1];

@@ -179,10 +179,11 @@ describe('history', () => {
     assert.equal(type.json.entry.length, 1);
     const system = await app.request('GET', `/fhir/_history?_since=${encodeURIComponent(start)}`);
     // Six writes, and the five versions of the Person the index rewrote as the birth date changed.
-    assert.deepEqual(
-      system.json.entry.map((e: any) => e.resource.resourceType).sort(),
-      ['Observation', ...Array(5).fill('Patient'), ...Array(5).fill('Person')],
-    );
+    assert.deepEqual(system.json.entry.map((e: any) => e.resource.resourceType).sort(), [
+      'Observation',
+      ...Array(5).fill('Patient'),
+      ...Array(5).fill('Person'),
+    ]);
     // `_since` is inclusive: the version made at exactly that instant is in.
     const latest = instance.json.entry[0].resource.meta.lastUpdated;
     const atLatest = await app.request(

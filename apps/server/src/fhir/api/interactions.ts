@@ -19,8 +19,6 @@ import type { FhirModel } from '../fhir-model.ts';
 import { executeSearch, findIdsForCondition, parseSearchRequest, type SearchContext } from '../search/index.ts';
 import type { FhirStore, StoreTransaction, StoredVersion } from '../store/store.ts';
 import { readHistory } from '../store/history.ts';
-import { binderFor, filterSql } from '../store/row-filter.ts';
-import { tablesOf } from '../store/store.migrations.ts';
 import { validateResource } from '../validate/validate.ts';
 import { etag, jsonResponse, outcomeResponse, parseETag, type FhirRequest, type FhirResponse } from './fhir-http.ts';
 import { searchsetBundle, historyBundle } from './bundles.ts';
@@ -130,33 +128,13 @@ async function shaped(q: Queryable, req: FhirRequest, v: StoredVersion): Promise
  */
 export async function assertMayChange(tx: StoreTransaction, req: FhirRequest, type: string, id: string) {
   if (!req.rowFilter) return;
-  await tx.flushIfPending(type, id);
-  const scope = tx.store.model.scopeOf(type);
-  const values: unknown[] = [type, id];
-  const rows = { alias: 'r', scope, types: [type], history: false, write: true };
-  const found = await tx.q.query<{ allowed: boolean }>(
-    `SELECT ${filterSql(req.rowFilter, rows, binderFor(values))} AS allowed
-       FROM resource_key k JOIN ${tablesOf(scope).resource} r
-         ON r.patient_key = k.patient_key AND r.resource_type = k.resource_type AND r.id = k.id
-      WHERE k.resource_type = $1 AND k.id = $2`,
-    values,
-  );
-  if (found[0] && !found[0].allowed) throw notFound(`${type}/${id} is not known`);
+  if ((await tx.mayChange(type, id, req.rowFilter)) === false) throw notFound(`${type}/${id} is not known`);
 }
 
 /** After a write: what it made must be in what the caller's row filter lets it change (403 otherwise). */
 export async function assertWritten(tx: StoreTransaction, req: FhirRequest, v: StoredVersion) {
   if (!req.rowFilter || v.deleted) return;
-  await tx.flushIfPending(v.resourceType, v.id);
-  const scope = tx.store.model.scopeOf(v.resourceType);
-  const values: unknown[] = [v.patientKey, v.resourceType, v.id];
-  const rows = { alias: 'r', scope, types: [v.resourceType], history: false, write: true };
-  const found = await tx.q.query(
-    `SELECT 1 FROM ${tablesOf(scope).resource} r
-      WHERE r.patient_key = $1 AND r.resource_type = $2 AND r.id = $3 AND ${filterSql(req.rowFilter, rows, binderFor(values))}`,
-    values,
-  );
-  if (found.length === 0) {
+  if (!(await tx.mayKeep(v, req.rowFilter))) {
     throw forbidden(`This ${v.resourceType} is outside what the caller may write`, { code: 'resource.not-writable' });
   }
 }

@@ -227,7 +227,10 @@ export function compileSearch(
   };
 }
 
-const bind = (ctx: Ctx): Bind => (value, cast) => ctx.p.add(value, cast);
+const bind =
+  (ctx: Ctx): Bind =>
+  (value, cast) =>
+    ctx.p.add(value, cast);
 
 function unknownParameter(request: SearchRequest, name: string, message: string, warnings: string[]) {
   // FHIR R4 search.html#errors: with `Prefer: handling=strict` an unknown parameter is an error; otherwise it
@@ -1078,10 +1081,8 @@ export function compileInclude(
         .join(', ')} FROM ${tablesOf(scope).resource} r WHERE ${and([
         `(r.resource_type, r.id) IN (${refs})`,
         'NOT r.deleted',
-        filterSql(
-          filter,
-          { alias: 'r', scope, types: targetType ? [targetType] : undefined, history: false },
-          (v, c) => p.add(v, c),
+        filterSql(filter, { alias: 'r', scope, types: targetType ? [targetType] : undefined, history: false }, (v, c) =>
+          p.add(v, c),
         ),
       ])}`,
   );
@@ -1109,17 +1110,13 @@ export function compileRevinclude(
   const refs = `SELECT x.patient_key, x.id FROM ${keys} JOIN ${t.reference} x ON x.target_type = u.target_type AND x.target_id = u.target_id WHERE x.resource_type = ${type} AND ${selectorSql(p, 'x', params)}`;
   const sql = `SELECT ${RESULT_COLUMNS.split(', ')
     .map((c) => `r.${c}`)
-    .join(
-      ', ',
-    )} FROM ${t.resource} r WHERE ${and([
-      `r.resource_type = ${type}`,
-      `(r.patient_key, r.id) IN (${refs})`,
-      'NOT r.deleted',
-      filterSql(
-        filter,
-        { alias: 'r', scope: scopeOf(sourceType), types: [sourceType], history: false },
-        (v, c) => p.add(v, c),
-      ),
-    ])}\nLIMIT ${p.add(INCLUDE_LIMIT, 'int')}`;
+    .join(', ')} FROM ${t.resource} r WHERE ${and([
+    `r.resource_type = ${type}`,
+    `(r.patient_key, r.id) IN (${refs})`,
+    'NOT r.deleted',
+    filterSql(filter, { alias: 'r', scope: scopeOf(sourceType), types: [sourceType], history: false }, (v, c) =>
+      p.add(v, c),
+    ),
+  ])}\nLIMIT ${p.add(INCLUDE_LIMIT, 'int')}`;
   return { sql, params: p.values };
 }
