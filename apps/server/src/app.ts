@@ -22,6 +22,7 @@ import { createAuditService } from './access/audit/audit.service.ts';
 import { registerAuditRoutes } from './access/audit/audit.routes.ts';
 import { roleGroupOf } from './access/policy.rules.ts';
 import { createAuthenticator, fhirCallerOf } from './access/fhir-gate.ts';
+import { fhirAuditFor } from './access/fhir-audit.ts';
 import { claimsMigrations } from './access/claims.migrations.ts';
 import { createClaimService } from './access/claims.service.ts';
 import { registerClaimRoutes } from './access/claims.routes.ts';
@@ -100,19 +101,34 @@ export async function buildApp(
   });
   auth.register(http);
 
-  // The FHIR API and the bulk import admit a verified token or a shared-secret client, and check every
-  // interaction against its scopes (ADR 11); GET metadata is public.
-  const authenticate = createAuthenticator({ verify: (a) => auth.verify(a), clients });
-  const callerOf = fhirCallerOf(authenticate, {
-    now: () => clock.now(),
-    encounterDays: config.relationshipDays,
-  });
-  registerFhirRoutes(http, fhir, { callerOf });
-  registerBulkRoutes(http, store, { callerOf });
-
   // The audit of every look (ADR 9), and the privacy officer's API over it; this server is each event's observer.
   const observer = { name: 'joinedup', baseUrl: `${config.baseUrl}/fhir` };
   const audit = createAuditService({ db, clock, log, observer });
+
+  // The FHIR API admits a verified token or a shared-secret client and checks every interaction against its scopes
+  // (ADR 11); every statement it runs sees only the caller's rows, and every request is audited before its answer
+  // leaves (ADR 12). GET metadata is public and not audited. The bulk import checks scopes only (systems' writes).
+  const authenticate = createAuthenticator({ verify: (a) => auth.verify(a), clients });
+  // A benchmark measures what the checks cost against the same requests without them (never in production).
+  const checks = !config.benchWithoutAccessChecks;
+  if (!checks) log.warn('access checks and the audit of FHIR requests are off: benchmark mode');
+  const fhirAudit = checks ? { db, clock, audit, observer } : undefined;
+  const checkedCallerOf = fhirCallerOf(
+    authenticate,
+    { now: () => clock.now(), encounterDays: config.relationshipDays },
+    fhirAudit,
+  );
+  const callerOf = checks
+    ? checkedCallerOf
+    : async (authorization: string | undefined) => {
+        const { source } = await checkedCallerOf(authorization);
+        return source === undefined ? {} : { source };
+      };
+  registerFhirRoutes(http, fhir, {
+    callerOf,
+    ...(fhirAudit ? { auditRefused: fhirAuditFor(undefined, fhirAudit) } : {}),
+  });
+  registerBulkRoutes(http, store, { callerOf });
   registerAuditRoutes(http, audit, {
     authorise: async (request) => {
       const principal = await authenticate(request.headers.authorization);

@@ -149,7 +149,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
 
 export type ClaimService = ReturnType<typeof createClaimService>;
 
-/** Who made the claim, as the audit records users: as they were at the time (domain.md 1.5). */
+/** A caller as the audit records users: as they were at the time (domain.md 1.5). */
 export function agentOf(principal: Principal, networkAddress?: string): AuditAgent {
   const common = {
     clientId: principal.clientId,

@@ -1,6 +1,7 @@
 import { forbidden } from '@joinedup/fhir';
 import type { FhirInteraction, FhirPermit } from '../fhir/api/fhir-http.ts';
 import type { RowFilter } from '../fhir/store/row-filter.ts';
+import { fhirAuditFor, type FhirAuditOptions } from './fhir-audit.ts';
 import { rowFilterFor, type VisibilityOptions } from './visibility.ts';
 import type { ClientRegistry } from './clients.ts';
 import type { Principal, SystemPrincipal } from './principal.ts';
@@ -45,16 +46,19 @@ export function createAuthenticator(options: {
  * What the FHIR API needs of a caller: the organisation it writes for, its permission check (the door), and the
  * row filter that keeps what it may not see out of every statement (the data layer, ADR 12).
  */
-export function fhirCallerOf(authenticate: Authenticate, visibility: VisibilityOptions) {
-  return async (
-    authorization: string | undefined,
-  ): Promise<{ source?: string; permit: FhirPermit; rowFilter: RowFilter }> => {
+export function fhirCallerOf(
+  authenticate: Authenticate,
+  visibility: VisibilityOptions,
+  audit: FhirAuditOptions | undefined,
+) {
+  return async (authorization: string | undefined) => {
     const principal = await authenticate(authorization);
     const source = principal.kind === 'system' ? principal.source : undefined;
     return {
       ...(source ? { source } : {}),
-      permit: permitFor(principal),
-      rowFilter: rowFilterFor(principal, visibility),
+      permit: permitFor(principal) as FhirPermit,
+      rowFilter: rowFilterFor(principal, visibility) as RowFilter,
+      ...(audit ? { audit: fhirAuditFor(principal, audit) } : {}),
     };
   };
 }

@@ -23,6 +23,12 @@ export interface Config {
   demoPeople: number;
   /** How long after an encounter ends it still gives its organisation a relationship with the patient (ADR 12). */
   relationshipDays: number;
+  /**
+   * Benchmark only: the FHIR API without its access checks and audit (JOINEDUP_BENCH_WITHOUT_ACCESS_CHECKS=true),
+   * so that a benchmark can compare the same requests with and without them. Never for production: the server
+   * warns at start when it is set.
+   */
+  benchWithoutAccessChecks: boolean;
   /** The HL7 v2 MLLP listener: off unless a port is set. */
   mllp: { host: string; port: number; tls?: { keyFile: string; certFile: string; caFile?: string } } | undefined;
   /** Facilities allowed to send HL7 v2, by their ODS code (MSH-4), and how each proves who it is. */
@@ -94,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: bool(env, 'JOINEDUP_DEMO', true),
     demoPeople: integer(env, 'JOINEDUP_DEMO_PEOPLE', 1500, 1, 1_000_000),
     relationshipDays: integer(env, 'JOINEDUP_RELATIONSHIP_DAYS', 365, 0, 36_500),
+    benchWithoutAccessChecks: env.JOINEDUP_BENCH_WITHOUT_ACCESS_CHECKS === 'true',
     mllp: mllpConfig(env),
     hl7Sources: hl7Sources(env),
     hl7TimeZone: timeZone(env, 'JOINEDUP_HL7_TIMEZONE', 'Europe/London'),

@@ -116,8 +116,8 @@ interface PatientEventInput {
   recorded: Date;
   agent: AuditAgent;
   observer: AuditObserver;
-  /** The Patient's logical id on this server. */
-  patientId: string;
+  /** The Patient's logical id on this server; absent for a refused request that named no patient. */
+  patientId: string | undefined;
   /** The request's id (X-Request-Id): one event per request and patient (reliability matrix row 18). */
   requestId?: string;
   purpose?: AccessPurpose;
@@ -403,7 +403,7 @@ function restEvent(input: PatientEventInput, shape: RestShape): AuditEvent {
     network: { address: input.observer.baseUrl, type: '5' },
   });
   const entity: AuditEventEntity[] = [
-    { what: { reference: `Patient/${input.patientId}` }, ...PATIENT_ROLE },
+    ...(input.patientId === undefined ? [] : [{ what: { reference: `Patient/${input.patientId}` }, ...PATIENT_ROLE }]),
     shape.entity,
   ];
   if (input.requestId) entity.push(requestEntity(input.requestId));
@@ -432,7 +432,7 @@ function restIndex(input: PatientEventInput, action: AuditIndex['action'], outco
     ...agentIndex(input.agent),
     recorded: input.recorded,
     eventType: 'rest',
-    patientId: input.patientId,
+    patientId: input.patientId ?? null,
     action,
     outcome: outcome.code,
     purposeOfUse: purposeCode(input.purpose),

@@ -371,6 +371,7 @@ function entryRequest(entry: ParsedEntry, prefer: string | undefined, bundle: Fh
     ...(bundle.source === undefined ? {} : { source: bundle.source }),
     ...(bundle.permit === undefined ? {} : { permit: bundle.permit }),
     ...(bundle.rowFilter === undefined ? {} : { rowFilter: bundle.rowFilter }),
+    ...(bundle.touched === undefined ? {} : { touched: bundle.touched }),
   };
   if (entry.method === 'PATCH') {
     return {
@@ -523,6 +524,7 @@ async function processTransaction(
           await assertMayChange(tx, req, entry.type!, id);
           deleted = await tx.delete(entry.type!, id, expected === undefined ? {} : { ifMatch: expected });
         }
+        if (deleted) req.touched?.([deleted]);
         results[entry.index] = deleted
           ? { status: 204, etag: etag(deleted.versionId), lastModified: deleted.lastUpdated }
           : { status: 204 };
@@ -620,6 +622,7 @@ async function processTransaction(
         if (!version) continue;
         current = entry;
         await assertWritten(tx, req, version);
+        req.touched?.([version]);
       }
       current = undefined;
 

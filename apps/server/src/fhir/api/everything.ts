@@ -79,6 +79,9 @@ async function page(
     return { status: 200, body: bundleText(self, undefined, n + extra, []) };
   }
   const found = await readCompartment(ctx.store.db, query, p.count + 1, req.rowFilter);
+  req.touched?.(
+    found.slice(0, p.count).map((r) => ({ patientKey: r.patient_key, resourceType: r.resource_type, id: r.id })),
+  );
   const rows = req.rowFilter?.shape
     ? await req.rowFilter.shape(
         ctx.store.db,

@@ -23,6 +23,38 @@ export interface FhirRequest {
    * statement the request runs, so that the rest is not found, counted or hinted at. Absent: every row.
    */
   rowFilter?: RowFilter;
+  /**
+   * Told of every stored resource the response carries or the request wrote (where it is stored: its patient's
+   * key), so that the caller can audit each patient's record touched (ADR 12). Bundle entries tell the bundle's.
+   */
+  touched?: (rows: readonly TouchedRow[]) => void;
+}
+
+/**
+ * One request as its caller's audit sees it, after the engine answered and before anything is sent: the caller
+ * records it, or throws (503) and nothing of the answer leaves.
+ */
+export interface FhirExchange {
+  method: string;
+  /** The request line as received: path and query, unparsed (an audit keeps it as it came). */
+  raw: string;
+  /** Path below the FHIR base. */
+  path: string;
+  status: number;
+  /** A refusal's or failure's code (the OperationOutcome's details) and message. */
+  error?: { code: string | undefined; message: string };
+  /** The type of Bundle a POST to the base carried (batch, transaction). */
+  bundleType?: string;
+  touched: readonly TouchedRow[];
+  requestId: string;
+  networkAddress: string;
+}
+
+/** A resource a response carried or a request wrote. */
+export interface TouchedRow {
+  patientKey: string;
+  resourceType: string;
+  id: string;
 }
 
 /** The FHIR REST interactions as the router dispatches them (R4 http.html), for a permission check. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { notAcceptable, unsupportedMediaType } from '@joinedup/fhir';
-import type { FhirPermit, FhirRequest } from './fhir-http.ts';
+import { notAcceptable, OperationOutcomeError, unsupportedMediaType } from '@joinedup/fhir';
+import type { FhirExchange, FhirPermit, FhirRequest, FhirResponse, TouchedRow } from './fhir-http.ts';
 import type { RowFilter } from '../store/row-filter.ts';
 import type { FhirContext } from './interactions.ts';
 import { handleFhirRequest } from './router.ts';
@@ -14,9 +14,15 @@ export interface FhirRouteOptions {
    * recorded on what it writes (`meta.source`) and the permission check of every interaction. Throws (401) to
    * refuse the request. Not asked for `GET metadata`: the CapabilityStatement tells a client how to sign in.
    */
-  callerOf?: (
-    authorization: string | undefined,
-  ) => Promise<{ source?: string; permit?: FhirPermit; rowFilter?: RowFilter }>;
+  callerOf?: (authorization: string | undefined) => Promise<{
+    source?: string;
+    permit?: FhirPermit;
+    rowFilter?: RowFilter;
+    /** Records the request (ADR 12) before its answer is sent; throws to send an error instead. */
+    audit?: (exchange: FhirExchange) => Promise<void>;
+  }>;
+  /** Records a request refused before a caller was known (no credentials, a bad token). */
+  auditRefused?: (exchange: FhirExchange) => Promise<void>;
 }
 
 /** The FHIR REST API under /fhir as a fastify plugin: HTTP in, FhirRequest to the router, FHIR JSON out. */
@@ -58,13 +64,47 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: FhirContext, optio
       contentType,
     };
     const isMetadata = fhirRequest.path === 'metadata' && (request.method === 'GET' || request.method === 'HEAD');
+    const touched: TouchedRow[] = [];
+    const exchange = (status: number, failure: unknown): FhirExchange => {
+      const body = fhirRequest.body as { resourceType?: unknown; type?: unknown } | undefined;
+      return {
+        method: request.method,
+        raw: request.url,
+        path: fhirRequest.path,
+        status,
+        ...(failure === undefined ? {} : { error: errorOf(failure) }),
+        ...(body?.resourceType === 'Bundle' && typeof body.type === 'string' ? { bundleType: body.type } : {}),
+        touched,
+        requestId: request.id,
+        networkAddress: request.ip,
+      };
+    };
+    let audit: ((exchange: FhirExchange) => Promise<void>) | undefined;
     if (options.callerOf && !isMetadata) {
-      const caller = await options.callerOf(request.headers.authorization);
+      let caller: Awaited<ReturnType<NonNullable<FhirRouteOptions['callerOf']>>>;
+      try {
+        caller = await options.callerOf(request.headers.authorization);
+      } catch (e) {
+        await options.auditRefused?.(exchange(statusOf(e), e));
+        throw e;
+      }
       if (caller.source !== undefined) fhirRequest.source = caller.source;
       if (caller.permit !== undefined) fhirRequest.permit = caller.permit;
       if (caller.rowFilter !== undefined) fhirRequest.rowFilter = caller.rowFilter;
+      audit = caller.audit;
+      fhirRequest.touched = (rows) => {
+        for (const r of rows) touched.push({ patientKey: r.patientKey, resourceType: r.resourceType, id: r.id });
+      };
     }
-    const response = await handleFhirRequest(ctx, fhirRequest);
+    let response: FhirResponse;
+    try {
+      response = await handleFhirRequest(ctx, fhirRequest);
+    } catch (e) {
+      await audit?.(exchange(statusOf(e), e));
+      throw e;
+    }
+    // Nothing leaves that is not audited: an audit that cannot be written is a 503 in place of the answer.
+    await audit?.(exchange(response.status, undefined));
     reply.code(response.status);
     for (const [k, v] of Object.entries(response.headers ?? {})) reply.header(k, v);
     if (response.body === undefined || response.status === 304) return reply.send();
@@ -84,4 +124,16 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: FhirContext, optio
   app.addContentTypeParser('*', (_req, _payload, done) => {
     done(unsupportedMediaType('Send FHIR JSON (Content-Type: application/fhir+json)'), undefined);
   });
+}
+
+function statusOf(e: unknown): number {
+  return e instanceof OperationOutcomeError ? e.status : 500;
+}
+
+function errorOf(e: unknown): { code: string | undefined; message: string } {
+  if (e instanceof OperationOutcomeError) {
+    const issue = e.outcome.issue?.[0];
+    return { code: issue?.details?.coding?.[0]?.code, message: issue?.diagnostics ?? e.message };
+  }
+  return { code: undefined, message: 'An unexpected error occurred' };
 }

@@ -84,6 +84,7 @@ function versionHeaders(ctx: FhirContext, v: StoredVersion): Record<string, stri
 
 /** The response to a write, honouring `Prefer: return=minimal | representation | OperationOutcome`. */
 export function writeResponse(ctx: FhirContext, req: FhirRequest, status: number, v: StoredVersion): FhirResponse {
+  req.touched?.([v]);
   const headers = versionHeaders(ctx, v);
   const prefer = req.headers.prefer ?? '';
   if (/return=minimal/.test(prefer)) return { status, headers };
@@ -119,6 +120,7 @@ export async function vread(ctx: FhirContext, req: FhirRequest, type: string, id
 
 /** One version as the caller's row filter lets it leave. */
 async function shaped(q: Queryable, req: FhirRequest, v: StoredVersion): Promise<StoredVersion> {
+  req.touched?.([v]);
   return req.rowFilter?.shape ? (await req.rowFilter.shape(q, [v]))[0]! : v;
 }
 
@@ -338,6 +340,7 @@ export async function remove(ctx: FhirContext, req: FhirRequest, type: string, i
     for (const target of ids) await assertMayChange(tx, req, type, target);
     for (const target of ids)
       deleted = await tx.delete(type, target, expected === undefined ? {} : { ifMatch: expected });
+    if (deleted) req.touched?.([deleted]);
     const headers: Record<string, string> = deleted ? { etag: etag(deleted.versionId) } : {};
     return {
       ...outcomeResponse(200, informational(deleted ? `${type}/${deleted.id} deleted` : 'Nothing to delete')),
@@ -358,6 +361,7 @@ export async function history(ctx: FhirContext, req: FhirRequest, type?: string,
     filter: req.rowFilter,
   });
   if (id && page.entries.length === 0 && !page.cursorUsed) throw notFound(`${type}/${id} is not known`);
+  req.touched?.(page.entries);
   return { status: 200, body: historyBundle(fhirBase(ctx), req, page, type, id) } satisfies FhirResponse;
 }
 
@@ -383,6 +387,8 @@ export async function search(
   const strict = /handling=strict/.test(req.headers.prefer ?? '');
   const request = parseSearchRequest(type, params, { strict, ...pageLimits(ctx), compartment });
   const result = await executeSearch(ctx.store.db, ctx, request, req.rowFilter);
+  req.touched?.(result.matches);
+  req.touched?.(result.includes);
   return { status: 200, body: searchsetBundle(fhirBase(ctx), type, compartment, result) };
 }
 
