@@ -20,6 +20,7 @@ import { readSyntheaBundles, type SyntheaBundle } from './synthea.ts';
 import { benchImport } from './import.ts';
 import { benchHl7 } from './hl7.ts';
 import { benchMpi } from './mpi.ts';
+import { benchAccess } from './access.ts';
 
 const ms = (l: Latency) => `p50 ${formatNumber(l.p50, 'ms')} · p95 ${formatNumber(l.p95, 'ms')} ms`;
 const ms3 = (l: Latency) =>
@@ -442,6 +443,8 @@ async function main() {
     const result = await benchEngine(name, options, bundles);
     // 5. The master patient index, on a fresh database of its own (bench/mpi.ts).
     if (!result.skipped) await benchMpi(name, options.quick, options.postgresUrl, result);
+    // 6. Access control's cost, on a fresh database of its own (bench/access.ts).
+    if (!result.skipped) await benchAccess(name, options.quick, options.postgresUrl, result);
     engines.push(result);
   }
   const report: BenchReport = {

@@ -28,6 +28,7 @@ import { createClaimService } from './access/claims.service.ts';
 import { registerClaimRoutes } from './access/claims.routes.ts';
 import { labelSensitive } from './access/labels.ts';
 import { objectionMigrations, registerObjectionRoutes } from './access/objections.ts';
+import { visibilityMigrations } from './access/visibility.ts';
 import { demoDirectory } from './demo/demo.ts';
 import { forbidden, OperationOutcomeError } from '@joinedup/fhir';
 import { registerHl7Routes } from './feeds/hl7v2/hl7v2.routes.ts';
@@ -53,6 +54,7 @@ export const migrations = [
   ...auditMigrations,
   ...claimsMigrations,
   ...objectionMigrations,
+  ...visibilityMigrations,
 ];
 
 /** Wires the modules together on an open database: the composition root shared by main.ts and the tests. */

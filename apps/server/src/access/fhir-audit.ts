@@ -19,6 +19,7 @@ import {
 import type { AuditService } from './audit/audit.service.ts';
 import { agentOf } from './claims.service.ts';
 import type { Principal } from './principal.ts';
+import type { KnownClaim } from './visibility.ts';
 
 export interface FhirAuditOptions {
   db: Db;
@@ -64,8 +65,15 @@ export function interactionOf(method: string, path: string, bundleType: string |
   return query('search');
 }
 
-/** The audit of one caller's requests. */
-export function fhirAuditFor(principal: Principal | undefined, options: FhirAuditOptions) {
+/**
+ * The audit of one caller's request. `claimOf` is what the request's row filter already learnt of the user's
+ * claims for a patient (visibility.ts), so that only patients it did not look up are looked up again.
+ */
+export function fhirAuditFor(
+  principal: Principal | undefined,
+  options: FhirAuditOptions,
+  claimOf: (patientKey: string) => KnownClaim | null | undefined = () => undefined,
+) {
   return async (exchange: FhirExchange): Promise<void> => {
     const agent: AuditAgent = principal
       ? agentOf(principal, exchange.networkAddress)
@@ -78,7 +86,14 @@ export function fhirAuditFor(principal: Principal | undefined, options: FhirAudi
     const patients = patientsOf(exchange);
     const recorded = options.clock.now();
     await options.db.transaction(async (tx) => {
-      const purposes = await purposesOf(tx, principal, [...patients.keys()], recorded);
+      const purposes = new Map<string, AccessPurpose>();
+      const unknown: string[] = [];
+      for (const id of patients.keys()) {
+        const claim = claimOf(id);
+        if (claim === undefined) unknown.push(id);
+        else if (claim) purposes.set(id, purposeOfClaim(claim.kind, claim.reasonCode, claim.justification));
+      }
+      for (const [id, purpose] of await purposesOf(tx, principal, unknown, recorded)) purposes.set(id, purpose);
       const entries: AuditEntry[] = [];
       const common = { recorded, agent, observer: options.observer, requestId: exchange.requestId, outcome };
       const one = (patientId: string | undefined, resource: { type: string; id: string } | undefined) => {
@@ -150,13 +165,17 @@ async function purposesOf(
     [patientIds, principal.userId, now.toISOString()],
   );
   for (const row of rows) {
-    const breakGlass = row.kind === 'break-glass';
-    purposes.set(row.patient_id, {
-      basis: breakGlass ? 'break-glass' : 'self-claimed',
-      purposeOfUse: breakGlass ? 'BTG' : row.reason_code === 'emergency-unable-to-consent' ? 'ETREAT' : 'TREAT',
-      reasonCode: row.reason_code,
-      ...(row.justification ? { reasonText: row.justification } : {}),
-    });
+    purposes.set(row.patient_id, purposeOfClaim(row.kind, row.reason_code, row.justification));
   }
   return purposes;
+}
+
+function purposeOfClaim(kind: string, reasonCode: string, justification: string | null): AccessPurpose {
+  const breakGlass = kind === 'break-glass';
+  return {
+    basis: breakGlass ? 'break-glass' : 'self-claimed',
+    purposeOfUse: breakGlass ? 'BTG' : reasonCode === 'emergency-unable-to-consent' ? 'ETREAT' : 'TREAT',
+    reasonCode,
+    ...(justification ? { reasonText: justification } : {}),
+  };
 }

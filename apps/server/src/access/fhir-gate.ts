@@ -54,11 +54,12 @@ export function fhirCallerOf(
   return async (authorization: string | undefined) => {
     const principal = await authenticate(authorization);
     const source = principal.kind === 'system' ? principal.source : undefined;
+    const rowFilter = rowFilterFor(principal, visibility);
     return {
       ...(source ? { source } : {}),
       permit: permitFor(principal) as FhirPermit,
-      rowFilter: rowFilterFor(principal, visibility) as RowFilter,
-      ...(audit ? { audit: fhirAuditFor(principal, audit) } : {}),
+      rowFilter: rowFilter as RowFilter,
+      ...(audit ? { audit: fhirAuditFor(principal, audit, (key) => rowFilter.claimOf(key)) } : {}),
     };
   };
 }

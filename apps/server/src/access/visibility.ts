@@ -4,6 +4,7 @@
 // the person's objection, sealed items; and on the way out, an S-flagged person's location removed.
 import type { Resource } from '@joinedup/fhir';
 import type { Queryable } from '../platform/db.ts';
+import type { Migration } from '../platform/migrate.ts';
 import type { Bind, FilteredRows, RowFilter, ShapedVersion } from '../fhir/store/row-filter.ts';
 import type { Principal } from './principal.ts';
 import {
@@ -59,39 +60,241 @@ export interface VisibilityOptions {
   encounterDays: number;
 }
 
+const IN_LIST = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+const SENSITIVITY_CODES = SEALED_LABELS.filter((l) => l.system === SENSITIVITY_SYSTEM).map((l) => l.code);
+const CONFIDENTIALITY_CODES = SEALED_LABELS.filter((l) => l.system === CONFIDENTIALITY_SYSTEM).map((l) => l.code);
+
+/**
+ * The filter's tests, as functions the statements call (ADR 12): a statement plans a call, not the tests' joins
+ * (planning them inline cost more than running them), and a call on the statement's one patient is a one-time
+ * filter. PL/pgSQL, so that none is inlined back, and each keeps its plans for the session. Each starts from the
+ * key and works outwards (the person through the master patient index, then each of their Patients' own index
+ * rows), never from everything an organisation is related to. The lists come from the constants above: changing
+ * one needs a migration that replaces the function.
+ */
+export const visibilityMigrations: Migration[] = [
+  {
+    id: 'access-visibility-001',
+    sql: `
+-- (Statements end with a semicolon at the end of a line: inside a body, none does.)
+-- The persons a stored key belongs to: its Patient's person, or a Person's own.
+CREATE FUNCTION access_persons(k text) RETURNS text[] LANGUAGE plpgsql STABLE AS $$
+BEGIN IF k LIKE 'Person/%' THEN RETURN ARRAY[substr(k, 8)]; END IF; RETURN ARRAY(SELECT person_id FROM mpi_record WHERE patient_id = k); END $$;
+
+-- Whether an organisation (by ODS code) has a relationship with the person of a key: a reference to it, literal
+-- or by identifier, from any of the person's Patients' records of the kinds that make one; encounters since 'since'.
+CREATE FUNCTION access_related(k text, ods text, since timestamptz) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN EXISTS (
+    SELECT 1 FROM mpi_record b
+     WHERE b.person_id = ANY(access_persons(k))
+       AND EXISTS (
+         SELECT 1 FROM patient_sp_reference x
+          WHERE x.patient_key = b.patient_id
+            AND (x.resource_type, x.param) IN (${RELATIONSHIP_REFERENCES.map(([t, p]) => `('${t}', '${p}')`).join(', ')})
+            AND ((x.target_type = 'Organization' AND x.target_id IN (
+                    SELECT o.id FROM shared_sp_token o
+                     WHERE o.resource_type = 'Organization' AND o.param = 'identifier' AND o.code = ods AND o.system = '${ODS_SYSTEM}'))
+                 OR (x.identifier_value = ods AND x.identifier_system = '${ODS_SYSTEM}'))
+            AND (x.resource_type <> 'Encounter' OR EXISTS (
+                  SELECT 1 FROM patient_sp_date d
+                   WHERE d.patient_key = x.patient_key AND d.resource_type = 'Encounter' AND d.id = x.id
+                     AND d.param = 'date' AND d.high >= since))
+          OFFSET 0)); END $$;
+
+-- Whether a user holds a live claim (of a kind, or any when kind is null) for the person of a key.
+CREATE FUNCTION access_claimed(k text, user_id text, at timestamptz, kind text) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN EXISTS (
+    SELECT 1 FROM mpi_record b JOIN access_claim c ON c.patient_id = b.patient_id
+     WHERE b.person_id = ANY(access_persons(k)) AND c.user_id = access_claimed.user_id
+       AND (access_claimed.kind IS NULL OR c.kind = access_claimed.kind)
+       AND c.started_at <= at AND c.expires_at > at); END $$;
+
+-- Whether the person of a key objects to sharing.
+CREATE FUNCTION access_objecting(k text) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN EXISTS (
+    SELECT 1 FROM mpi_record b JOIN access_objection o ON o.patient_id = b.patient_id
+     WHERE b.person_id = ANY(access_persons(k))); END $$;
+
+-- Whether a stored resource came from an organisation (its meta.source).
+CREATE FUNCTION access_from_source(pk text, rt text, rid text, ods text) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN EXISTS (
+    SELECT 1 FROM patient_sp_uri u
+     WHERE u.patient_key = pk AND u.resource_type = rt AND u.id = rid AND u.param = '_source' AND u.value = ods); END $$;
+
+-- Whether a stored resource is sealed: a legally restricted category, or confidentiality R or V.
+CREATE FUNCTION access_sealed(pk text, rt text, rid text) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN EXISTS (
+    SELECT 1 FROM patient_sp_token s
+     WHERE s.patient_key = pk AND s.resource_type = rt AND s.id = rid AND s.param = '_security'
+       AND ((s.system = '${SENSITIVITY_SYSTEM}' AND s.code IN (${IN_LIST(SENSITIVITY_CODES)}))
+            OR (s.system = '${CONFIDENTIALITY_SYSTEM}' AND s.code IN (${IN_LIST(CONFIDENTIALITY_CODES)})))); END $$;
+
+-- Whether the person of a key is PDS-restricted: any of their Patients carries confidentiality R (the S flag).
+CREATE FUNCTION access_restricted(k text) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN EXISTS (
+    SELECT 1 FROM mpi_record b JOIN patient_sp_token s
+        ON s.patient_key = b.patient_id AND s.resource_type = 'Patient' AND s.id = b.patient_id
+     WHERE b.person_id = ANY(access_persons(k))
+       AND s.param = '_security' AND s.code = 'R' AND s.system = '${CONFIDENTIALITY_SYSTEM}'); END $$;
+`,
+  },
+];
+
 /** The row filter of a principal: what the FHIR engine lets them see and change (ADR 12). */
-export function rowFilterFor(principal: Principal, options: VisibilityOptions): RowFilter {
+export function rowFilterFor(principal: Principal, options: VisibilityOptions): VisibilityFilter {
   const shape = <T extends ShapedVersion>(q: Queryable, versions: readonly T[]) => redactRestricted(q, versions);
+  // What this request has learnt of each patient it narrowed a statement to (RowFilter.prepare): one look-up per
+  // patient and request, and the statements then carry constants rather than the tests.
+  const known = new Map<string, Known>();
+  const knownOf = (rows: FilteredRows) => (rows.patientKey === undefined ? undefined : known.get(rows.patientKey));
+  const now = options.now();
+  const prepare = async (q: Queryable, key: string): Promise<boolean> => {
+    if (known.has(key)) return false;
+    known.set(key, await lookUp(q, principal, key, now, options.encounterDays));
+    return true;
+  };
+  const claimOf = (key: string) => known.get(key)?.claim;
   switch (principal.kind) {
     case 'system':
       return {
-        condition: (rows, bind) => (rows.write ? 'TRUE' : systemCondition(rows, bind, principal.source)),
+        condition: (rows, bind) => (rows.write ? 'TRUE' : systemCondition(rows, bind, principal.source, knownOf(rows))),
+        prepare,
         shape,
+        claimOf,
       };
     case 'patient':
-      return { condition: (rows, bind) => patientCondition(rows, bind, principal.patient), shape };
+      return {
+        condition: (rows, bind) => patientCondition(rows, bind, principal.patient, knownOf(rows)),
+        prepare,
+        shape,
+        claimOf,
+      };
     case 'staff': {
       const group = roleGroupOf(principal.roleCode);
       return {
-        condition: (rows, bind) => (group ? staffCondition(rows, bind, principal, group, options) : 'FALSE'),
+        condition: (rows, bind) =>
+          group ? staffCondition(rows, bind, principal, group, options, knownOf(rows)) : 'FALSE',
+        prepare,
         shape,
+        claimOf,
       };
     }
   }
 }
 
+/** A live claim of the user's for a patient's person, as the audit records it. */
+export interface KnownClaim {
+  kind: 'break-glass' | 'self-claimed';
+  reasonCode: string;
+  justification: string | null;
+}
+
+/** The row filter, and what it learnt of each patient for the request's audit. */
+export interface VisibilityFilter extends RowFilter {
+  /** The user's live claim for a patient it looked up: null for none, undefined when it did not look. */
+  claimOf(patientKey: string): KnownClaim | null | undefined;
+}
+
+interface Known {
+  /** Staff: the organisation has a relationship with the person. */
+  related: boolean;
+  /** Patient: the key is of their own person. */
+  own: boolean;
+  objecting: boolean;
+  /** Staff: the user's live claim (break-glass first), or null. */
+  claim: KnownClaim | null;
+}
+
+// One statement: every test of the filter for one patient's key, for this principal.
+async function lookUp(
+  q: Queryable,
+  principal: Principal,
+  key: string,
+  now: Date,
+  encounterDays: number,
+): Promise<Known> {
+  if (principal.kind === 'staff') {
+    const since = new Date(now.getTime() - encounterDays * 86_400_000).toISOString();
+    const [row] = await q.query<{
+      related: boolean;
+      objecting: boolean;
+      kind: 'break-glass' | 'self-claimed' | null;
+      reason_code: string | null;
+      justification: string | null;
+    }>(
+      `SELECT access_related($1, $2, $3::timestamptz) AS related, access_objecting($1) AS objecting,
+              c.kind, c.reason_code, c.justification
+         FROM (SELECT 1) one
+         LEFT JOIN LATERAL (
+           SELECT c.kind, c.reason_code, c.justification
+             FROM mpi_record b JOIN access_claim c ON c.patient_id = b.patient_id
+            WHERE b.person_id = ANY(access_persons($1)) AND c.user_id = $4
+              AND c.started_at <= $5::timestamptz AND c.expires_at > $5::timestamptz
+            ORDER BY (c.kind = 'break-glass') DESC, c.started_at DESC
+            LIMIT 1) c ON true`,
+      [key, principal.organisation.odsCode, since, principal.userId, now.toISOString()],
+    );
+    return {
+      related: row?.related === true,
+      own: false,
+      objecting: row?.objecting !== false,
+      claim:
+        row?.kind && row.reason_code
+          ? { kind: row.kind, reasonCode: row.reason_code, justification: row.justification }
+          : null,
+    };
+  }
+  if (principal.kind === 'patient') {
+    const [row] = await q.query<{ own: boolean }>(
+      'SELECT coalesce(access_persons($1) && access_persons($2), false) AS own',
+      [key, principal.patient ?? ''],
+    );
+    return { related: false, own: row?.own === true, objecting: false, claim: null };
+  }
+  const [row] = await q.query<{ objecting: boolean }>('SELECT access_objecting($1) AS objecting', [key]);
+  return { related: false, own: false, objecting: row?.objecting !== false, claim: null };
+}
+
+// The key the rows are stored under: the statement's one patient, bound once, where the engine says it reads only
+// theirs (so that each test below is a one-time filter of the statement), else each row's own.
+function keyOf(rows: FilteredRows, bind: Bind): () => string {
+  if (rows.patientKey === undefined) return () => `${rows.alias}.patient_key`;
+  const patientKey = rows.patientKey;
+  // Bound on first use only: a statement may not carry a value it never reads.
+  let bound: string | undefined;
+  return () => (bound ??= bind(patientKey, 'text'));
+}
+
+/** A test of the key, run once for the statement when the key is its one patient's (an InitPlan), else per row. */
+function once(rows: FilteredRows, test: string): string {
+  return rows.patientKey === undefined ? test : `(SELECT ${test})`;
+}
+
 // A system reads every patient's rows but sealed ones and, of an objecting person, only its own (ADR 8).
-function systemCondition(rows: FilteredRows, bind: Bind, source: string | undefined): string {
+function systemCondition(rows: FilteredRows, bind: Bind, source: string | undefined, known: Known | undefined): string {
   if (rows.scope === 'shared') return 'TRUE';
-  return and([notSealed(rows), objectionHonoured(rows, bind, source, undefined)]);
+  return and([notSealed(rows), objectionHonoured(rows, bind, keyOf(rows, bind), source, undefined, known?.objecting)]);
 }
 
 // A patient reads their own person's rows, in the categories a patient sees, never sealed ones; writes nothing.
-function patientCondition(rows: FilteredRows, bind: Bind, patientId: string | undefined): string {
+function patientCondition(
+  rows: FilteredRows,
+  bind: Bind,
+  patientId: string | undefined,
+  known: Known | undefined,
+): string {
   if (patientId === undefined || rows.write) return 'FALSE';
   if (rows.scope === 'shared') return 'TRUE';
-  const r = rows.alias;
-  const own = `${r}.patient_key IN (${personKeys(`SELECT ${bind(patientId, 'text')}`)})`;
+  if (known && !known.own) return 'FALSE';
+  const own = known
+    ? 'TRUE'
+    : once(rows, `access_persons(${keyOf(rows, bind)()}) && access_persons(${bind(patientId, 'text')})`);
   return and([own, categoryIn(rows, bind, PATIENT_VISIBLE), notSealed(rows)]);
 }
 
@@ -101,14 +304,24 @@ function staffCondition(
   principal: Extract<Principal, { kind: 'staff' }>,
   group: RoleGroup,
   options: VisibilityOptions,
+  known: Known | undefined,
 ): string {
   const allowed = ITEM_CATEGORIES.filter((c) => POLICY_MATRIX[group][c].length > 0);
   if (rows.scope === 'shared') return 'TRUE';
   const r = rows.alias;
   const now = options.now();
   const ods = principal.organisation.odsCode;
+  const key = keyOf(rows, bind);
+  const at = () => bind(now.toISOString(), 'timestamptz');
   // Bound only where used: a statement may not carry a value it never reads.
-  const related = () => `${r}.patient_key IN (${relatedKeys(bind, ods, principal.userId, now, options.encounterDays)})`;
+  const related = () => {
+    if (known) return known.related || known.claim !== null ? 'TRUE' : 'FALSE';
+    const since = bind(new Date(now.getTime() - options.encounterDays * 86_400_000).toISOString(), 'timestamptz');
+    return once(
+      rows,
+      `(access_related(${key()}, ${bind(ods, 'text')}, ${since}) OR access_claimed(${key()}, ${bind(principal.userId, 'text')}, ${at()}, NULL))`,
+    );
+  };
   // Finding a person needs the role only (ADR 8): demographics are read without a relationship, and writes
   // (which only care plans and MHA documents allow) need one whatever the type.
   const types = rows.types;
@@ -117,44 +330,19 @@ function staffCondition(
   else if (types !== undefined && types.every((t) => DEMOGRAPHICS.includes(t))) relationship = 'TRUE';
   else if (types !== undefined && types.every((t) => !DEMOGRAPHICS.includes(t))) relationship = related();
   else relationship = `(${r}.resource_type = ANY(${bind(DEMOGRAPHICS, 'text[]')}) OR ${related()})`;
+  const breakGlass = () =>
+    known
+      ? known.claim?.kind === 'break-glass'
+        ? 'TRUE'
+        : 'FALSE'
+      : once(rows, `access_claimed(${key()}, ${bind(principal.userId, 'text')}, ${at()}, 'break-glass')`);
+  if (relationship === 'FALSE') return 'FALSE';
   return and([
     categoryIn(rows, bind, allowed),
     relationship,
-    rows.write ? 'TRUE' : objectionHonoured(rows, bind, ods, claimKeys(bind, principal.userId, now, 'break-glass')),
+    rows.write ? 'TRUE' : objectionHonoured(rows, bind, key, ods, breakGlass(), known?.objecting),
     rows.write ? 'TRUE' : notSealed(rows),
   ]);
-}
-
-/** Every key of the persons of the patients `patients` selects: their Patients' keys, and the Persons' own. */
-function personKeys(patients: string): string {
-  return `SELECT b.patient_id FROM mpi_record a JOIN mpi_record b ON b.person_id = a.person_id WHERE a.patient_id IN (${patients})
-   UNION ALL SELECT 'Person/' || a.person_id FROM mpi_record a WHERE a.patient_id IN (${patients})
-   UNION ALL ${patients}`;
-}
-
-// The patients an organisation has a relationship with, and those the user has a live claim for, as keys of
-// their persons. The organisation's Organization resources are found by ODS code; a reference names one either
-// literally or by identifier.
-function relatedKeys(bind: Bind, ods: string, userId: string, now: Date, encounterDays: number): string {
-  const odsValue = bind(ods, 'text');
-  const organisations = `SELECT o.id FROM shared_sp_token o WHERE o.resource_type = 'Organization' AND o.param = 'identifier' AND o.code = ${odsValue} AND o.system = '${ODS_SYSTEM}'`;
-  const kinds = RELATIONSHIP_REFERENCES.map(([type, param]) => `('${type}', '${param}')`).join(', ');
-  const since = bind(new Date(now.getTime() - encounterDays * 86_400_000).toISOString(), 'timestamptz');
-  const recent = `(x.resource_type <> 'Encounter' OR EXISTS (SELECT 1 FROM patient_sp_date d WHERE d.patient_key = x.patient_key AND d.resource_type = 'Encounter' AND d.id = x.id AND d.param = 'date' AND d.high >= ${since}))`;
-  const derived = `SELECT x.patient_key FROM patient_sp_reference x
-     WHERE (x.resource_type, x.param) IN (${kinds})
-       AND ((x.target_type = 'Organization' AND x.target_id IN (${organisations}))
-            OR (x.identifier_value = ${odsValue} AND x.identifier_system = '${ODS_SYSTEM}'))
-       AND ${recent}`;
-  const claimed = `SELECT c.patient_id FROM access_claim c WHERE c.user_id = ${bind(userId, 'text')} AND c.started_at <= ${bind(now.toISOString(), 'timestamptz')} AND c.expires_at > ${bind(now.toISOString(), 'timestamptz')}`;
-  return personKeys(`${derived} UNION ALL ${claimed}`);
-}
-
-function claimKeys(bind: Bind, userId: string, now: Date, kind: 'break-glass'): string {
-  const at = bind(now.toISOString(), 'timestamptz');
-  return personKeys(
-    `SELECT c.patient_id FROM access_claim c WHERE c.user_id = ${bind(userId, 'text')} AND c.kind = '${kind}' AND c.started_at <= ${at} AND c.expires_at > ${at}`,
-  );
 }
 
 // An objecting person's rows are seen only by the organisation they came from (their `meta.source`), or under
@@ -162,22 +350,24 @@ function claimKeys(bind: Bind, userId: string, now: Date, kind: 'break-glass'): 
 function objectionHonoured(
   rows: FilteredRows,
   bind: Bind,
+  key: () => string,
   ods: string | undefined,
   breakGlass: string | undefined,
+  objecting: boolean | undefined,
 ): string {
+  if (objecting === false || breakGlass === 'TRUE') return 'TRUE';
   const r = rows.alias;
-  const objecting = personKeys('SELECT o.patient_id FROM access_objection o');
   const exceptions: string[] = [];
   if (ods !== undefined) {
     const value = bind(ods, 'text');
     exceptions.push(
       rows.history
         ? `(${r}.content::jsonb #>> '{meta,source}') = ${value}`
-        : `EXISTS (SELECT 1 FROM patient_sp_uri u WHERE u.patient_key = ${r}.patient_key AND u.resource_type = ${r}.resource_type AND u.id = ${r}.id AND u.param = '_source' AND u.value = ${value})`,
+        : `access_from_source(${r}.patient_key, ${r}.resource_type, ${r}.id, ${value})`,
     );
   }
-  if (breakGlass !== undefined) exceptions.push(`${r}.patient_key IN (${breakGlass})`);
-  return or([`${r}.patient_key NOT IN (${objecting})`, ...exceptions]);
+  if (breakGlass !== undefined && breakGlass !== 'FALSE') exceptions.push(breakGlass);
+  return or([objecting ? 'FALSE' : once(rows, `NOT access_objecting(${key()})`), ...exceptions]);
 }
 
 // Sealed: a legally restricted category or R/V confidentiality (ADR 8). On a Patient, R is the PDS S flag, which
@@ -191,11 +381,8 @@ function notSealed(rows: FilteredRows): string {
     );
     return `NOT (${notPatient} AND ${r}.content IS NOT NULL AND (${labels.join(' OR ')}))`;
   }
-  const byCode = (system: string, codes: readonly string[]) =>
-    `(s.system = '${system}' AND s.code IN (${codes.map((c) => `'${c}'`).join(', ')}))`;
-  const sensitivity = SEALED_LABELS.filter((l) => l.system === SENSITIVITY_SYSTEM).map((l) => l.code);
-  const confidentiality = SEALED_LABELS.filter((l) => l.system === CONFIDENTIALITY_SYSTEM).map((l) => l.code);
-  return `(${notPatient} AND EXISTS (SELECT 1 FROM patient_sp_token s WHERE s.patient_key = ${r}.patient_key AND s.resource_type = ${r}.resource_type AND s.id = ${r}.id AND s.param = '_security' AND (${byCode(SENSITIVITY_SYSTEM, sensitivity)} OR ${byCode(CONFIDENTIALITY_SYSTEM, confidentiality)}))) IS NOT TRUE`;
+  // Most rows carry no label at all: their text says so before any index is read.
+  return `coalesce(strpos(${r}.content, '"security"'), 0) = 0 OR ${r}.resource_type = 'Patient' OR NOT access_sealed(${r}.patient_key, ${r}.resource_type, ${r}.id)`;
 }
 
 // The row's category is its tag's, else its type's (clinical for types not listed).
@@ -239,14 +426,17 @@ const LOCATION_ELEMENTS: Readonly<Record<string, readonly string[]>> = {
 
 // A person is restricted when any of their Patients carries the PDS S flag (confidentiality R on the Patient).
 async function redactRestricted<T extends ShapedVersion>(db: Queryable, versions: readonly T[]): Promise<T[]> {
-  const keys = [...new Set(versions.filter((v) => v.patientKey !== '' && v.content).map((v) => v.patientKey))];
+  // Only the types that hold a location can lose one: nothing to look up for the rest.
+  const keys = [
+    ...new Set(
+      versions
+        .filter((v) => v.patientKey !== '' && v.content && LOCATION_ELEMENTS[v.resourceType])
+        .map((v) => v.patientKey),
+    ),
+  ];
   if (keys.length === 0) return [...versions];
   const rows = await db.query<{ key: string }>(
-    `SELECT k.key FROM unnest($1::text[]) AS k(key)
-      WHERE EXISTS (SELECT 1 FROM patient_sp_token s
-                     WHERE s.resource_type = 'Patient' AND s.param = '_security' AND s.code = 'R'
-                       AND s.system = '${CONFIDENTIALITY_SYSTEM}' AND s.id = s.patient_key
-                       AND s.patient_key IN (${personKeys('SELECT k.key')}))`,
+    'SELECT k.key FROM unnest($1::text[]) AS k(key) WHERE access_restricted(k.key)',
     [keys],
   );
   if (rows.length === 0) return [...versions];

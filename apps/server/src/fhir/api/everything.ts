@@ -74,6 +74,7 @@ async function page(
   const base = fhirBase(ctx);
   const extra = first === undefined ? 0 : 1;
   const self = url(base, focus, p.params);
+  if (patientIds.length === 1) await req.rowFilter?.prepare?.(ctx.store.db, patientIds[0]!);
   if (p.count === 0) {
     const n = await countCompartment(ctx.store.db, query, req.rowFilter);
     return { status: 200, body: bundleText(self, undefined, n + extra, []) };

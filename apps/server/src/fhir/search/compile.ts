@@ -50,6 +50,8 @@ export interface CompiledSearch {
   warnings: string[];
   /** The parameters actually applied, normalised, for the self link. */
   selfParams: [string, string][];
+  /** The one patient's key every branch is narrowed to, when there is one (for `RowFilter.prepare`). */
+  patientKey?: string;
 }
 
 /** The position of a row in a sorted result: its sort values and id (and type, in a multi-type search). */
@@ -134,6 +136,7 @@ export function compileSearch(
   const cursor = request.cursor === undefined ? undefined : decodeCursor(request.cursor, sort.length, sortText);
   const backwards = cursor?.direction === 'previous';
 
+  const narrowedKeys = new Set<string | undefined>();
   const branches = (ctx: Ctx, withSort: boolean) => {
     const byScope = new Map<Scope, string[]>();
     for (const t of types) {
@@ -148,10 +151,28 @@ export function compileSearch(
           ? `r.resource_type = ${subject.typeSql}`
           : `r.resource_type = ANY(${ctx.p.add(scopeTypes, 'text[]')})`,
         'NOT r.deleted',
-        filterSql(ctx.filter, { alias: 'r', scope, types: scopeTypes, history: false }, bind(ctx)),
       ];
-      if (request.compartment) conditions.push(compartmentCondition(ctx, subject, request.compartment.id));
-      conditions.push(...patientKeyFastPath(ctx, subject, filters));
+      // A statement narrowed to one patient's key lets the row filter decide about that patient once.
+      const narrowed: { key?: string } = {};
+      if (request.compartment) {
+        conditions.push(compartmentCondition(ctx, subject, request.compartment.id));
+        if (scope === 'patient') narrowed.key = request.compartment.id;
+      }
+      conditions.push(...patientKeyFastPath(ctx, subject, filters, narrowed));
+      narrowedKeys.add(narrowed.key);
+      conditions.push(
+        filterSql(
+          ctx.filter,
+          {
+            alias: 'r',
+            scope,
+            types: scopeTypes,
+            history: false,
+            ...(narrowed.key === undefined ? {} : { patientKey: narrowed.key }),
+          },
+          bind(ctx),
+        ),
+      );
       for (const f of filters) conditions.push(filterCondition(ctx, subject, f.name, f.value, f.raw));
       const sortCols = withSort
         ? sort.map((s, i) => `, ${sortExpression(ctx, subject, s.key).sql} AS s${i}`).join('')
@@ -224,6 +245,7 @@ export function compileSearch(
     types,
     warnings,
     selfParams,
+    ...(narrowedKeys.size === 1 && [...narrowedKeys][0] !== undefined ? { patientKey: [...narrowedKeys][0]! } : {}),
   };
 }
 
@@ -864,7 +886,12 @@ function elementPath(expression: string): string | undefined {
  * `Observation?patient=123`: the resource must name Patient/123 where the store takes its patient_key from,
  * so `r.patient_key = '123'` is implied and lets the primary key find that patient's rows directly.
  */
-function patientKeyFastPath(ctx: Ctx, s: Subject, filters: readonly Filter[]): string[] {
+function patientKeyFastPath(
+  ctx: Ctx,
+  s: Subject,
+  filters: readonly Filter[],
+  narrowed: { key?: string } = {},
+): string[] {
   if (s.scope !== 'patient' || s.types.length !== 1) return [];
   const type = s.types[0]!;
   const out: string[] = [];
@@ -874,6 +901,7 @@ function patientKeyFastPath(ctx: Ctx, s: Subject, filters: readonly Filter[]): s
     const values = splitEscaped(f.value, ',').map(unescapeValue);
     if (type === 'Patient' && n.code === '_id' && n.modifier === undefined) {
       out.push(`${s.alias}.patient_key = ANY(${ctx.p.add(values, 'text[]')})`);
+      if (values.length === 1) narrowed.key = values[0]!;
       continue;
     }
     if (!patientKeyParams(ctx.defs, type).has(n.code)) continue;
@@ -887,6 +915,7 @@ function patientKeyFastPath(ctx: Ctx, s: Subject, filters: readonly Filter[]): s
       ids.push(m[2]!);
     }
     if (ids.length !== values.length) continue;
+    if (ids.length === 1) narrowed.key = ids[0]!;
     out.push(
       ids.length === 1
         ? `${s.alias}.patient_key = ${ctx.p.add(ids[0], 'text')}`

@@ -54,7 +54,12 @@ export async function executeSearch(
   filter?: RowFilter,
 ): Promise<SearchResult> {
   const now = ctx.now?.();
-  const compiled = compileSearch(ctx.defs, ctx.scopeOf, request, { ...(now ? { now } : {}), filter });
+  const options = { ...(now ? { now } : {}), filter };
+  let compiled = compileSearch(ctx.defs, ctx.scopeOf, request, options);
+  // A search of one patient's rows: the filter looks the patient up once, and the statement carries the answer.
+  if (filter?.prepare && compiled.patientKey !== undefined && (await filter.prepare(q, compiled.patientKey))) {
+    compiled = compileSearch(ctx.defs, ctx.scopeOf, request, options);
+  }
   let rows = compiled.sql ? await q.query<Row>(compiled.sql, compiled.params) : [];
   const hasMore = rows.length > compiled.pageSize;
   if (hasMore) rows = rows.slice(0, compiled.pageSize);

@@ -28,7 +28,12 @@ function compartmentSql(query: CompartmentQuery, filter: RowFilter | undefined, 
     query.after?.id ?? null,
   );
   const bind = binderFor(values);
-  const compartment = filterSql(filter, { alias: 'p', scope: 'patient', types: undefined, history: false }, bind);
+  const one = query.patientIds.length === 1 ? { patientKey: query.patientIds[0]! } : {};
+  const compartment = filterSql(
+    filter,
+    { alias: 'p', scope: 'patient', types: undefined, history: false, ...one },
+    bind,
+  );
   const shared = filterSql(filter, { alias: 's', scope: 'shared', types: undefined, history: false }, bind);
   const referrers = filter
     ? `JOIN patient_resource q ON q.patient_key = x.patient_key AND q.resource_type = x.resource_type AND q.id = x.id

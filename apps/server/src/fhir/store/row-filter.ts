@@ -14,6 +14,11 @@ export interface FilteredRows {
   history: boolean;
   /** The rows are about to be written (an update's or delete's target, what a create made), not read. */
   write?: boolean;
+  /**
+   * The statement reads only rows stored under this patient's key (a compartment, `patient=`, `$everything`): a
+   * filter can decide about that patient once, rather than row by row.
+   */
+  patientKey?: string;
 }
 
 /**
@@ -24,6 +29,12 @@ export interface FilteredRows {
  */
 export interface RowFilter {
   condition(rows: FilteredRows, bind: Bind): string;
+  /**
+   * Called before a statement narrowed to one patient's key is built: the filter may look that patient up once
+   * (on `q`) and then answer `condition` for their rows with what it learnt. Returns whether it learnt anything
+   * new, so that a statement built before is built again.
+   */
+  prepare?(q: Queryable, patientKey: string): Promise<boolean>;
   /**
    * What leaves in place of what was stored (e.g. with a restricted patient's address removed), looked up on `q`,
    * the connection the request reads on (inside a bundle's transaction, its own).
