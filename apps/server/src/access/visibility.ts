@@ -148,7 +148,6 @@ BEGIN
 
 /** The row filter of a principal: what the FHIR engine lets them see and change (ADR 12). */
 export function rowFilterFor(principal: Principal, options: VisibilityOptions): VisibilityFilter {
-  const shape = <T extends ShapedVersion>(q: Queryable, versions: readonly T[]) => redactRestricted(q, versions);
   // What this request has learnt of each patient it narrowed a statement to (RowFilter.prepare): one look-up per
   // patient and request, and the statements then carry constants rather than the tests.
   const known = new Map<string, Known>();
@@ -160,6 +159,8 @@ export function rowFilterFor(principal: Principal, options: VisibilityOptions): 
     return true;
   };
   const claimOf = (key: string) => known.get(key)?.claim;
+  const shape = <T extends ShapedVersion>(q: Queryable, versions: readonly T[]) =>
+    redactRestricted(q, versions, (key) => known.get(key)?.restricted);
   switch (principal.kind) {
     case 'system':
       return {
@@ -209,6 +210,8 @@ interface Known {
   objecting: boolean;
   /** Staff: the user's live claim (break-glass first), or null. */
   claim: KnownClaim | null;
+  /** The person is PDS-restricted (S flag). */
+  restricted: boolean;
 }
 
 // One statement: every test of the filter for one patient's key, for this principal.
@@ -224,12 +227,13 @@ async function lookUp(
     const [row] = await q.query<{
       related: boolean;
       objecting: boolean;
+      restricted: boolean;
       kind: 'break-glass' | 'self-claimed' | null;
       reason_code: string | null;
       justification: string | null;
     }>(
       `SELECT access_related($1, $2, $3::timestamptz) AS related, access_objecting($1) AS objecting,
-              c.kind, c.reason_code, c.justification
+              access_restricted($1) AS restricted, c.kind, c.reason_code, c.justification
          FROM (SELECT 1) one
          LEFT JOIN LATERAL (
            SELECT c.kind, c.reason_code, c.justification
@@ -244,6 +248,7 @@ async function lookUp(
       related: row?.related === true,
       own: false,
       objecting: row?.objecting !== false,
+      restricted: row?.restricted !== false,
       claim:
         row?.kind && row.reason_code
           ? { kind: row.kind, reasonCode: row.reason_code, justification: row.justification }
@@ -251,14 +256,29 @@ async function lookUp(
     };
   }
   if (principal.kind === 'patient') {
-    const [row] = await q.query<{ own: boolean }>(
-      'SELECT coalesce(access_persons($1) && access_persons($2), false) AS own',
+    const [row] = await q.query<{ own: boolean; restricted: boolean }>(
+      'SELECT coalesce(access_persons($1) && access_persons($2), false) AS own, access_restricted($1) AS restricted',
       [key, principal.patient ?? ''],
     );
-    return { related: false, own: row?.own === true, objecting: false, claim: null };
+    return {
+      related: false,
+      own: row?.own === true,
+      objecting: false,
+      claim: null,
+      restricted: row?.restricted !== false,
+    };
   }
-  const [row] = await q.query<{ objecting: boolean }>('SELECT access_objecting($1) AS objecting', [key]);
-  return { related: false, own: false, objecting: row?.objecting !== false, claim: null };
+  const [row] = await q.query<{ objecting: boolean; restricted: boolean }>(
+    'SELECT access_objecting($1) AS objecting, access_restricted($1) AS restricted',
+    [key],
+  );
+  return {
+    related: false,
+    own: false,
+    objecting: row?.objecting !== false,
+    claim: null,
+    restricted: row?.restricted !== false,
+  };
 }
 
 // The key the rows are stored under: the statement's one patient, bound once, where the engine says it reads only
@@ -425,7 +445,11 @@ const LOCATION_ELEMENTS: Readonly<Record<string, readonly string[]>> = {
 };
 
 // A person is restricted when any of their Patients carries the PDS S flag (confidentiality R on the Patient).
-async function redactRestricted<T extends ShapedVersion>(db: Queryable, versions: readonly T[]): Promise<T[]> {
+async function redactRestricted<T extends ShapedVersion>(
+  db: Queryable,
+  versions: readonly T[],
+  knownRestricted: (key: string) => boolean | undefined,
+): Promise<T[]> {
   // Only the types that hold a location can lose one: nothing to look up for the rest.
   const keys = [
     ...new Set(
@@ -435,12 +459,17 @@ async function redactRestricted<T extends ShapedVersion>(db: Queryable, versions
     ),
   ];
   if (keys.length === 0) return [...versions];
-  const rows = await db.query<{ key: string }>(
-    'SELECT k.key FROM unnest($1::text[]) AS k(key) WHERE access_restricted(k.key)',
-    [keys],
-  );
-  if (rows.length === 0) return [...versions];
-  const restricted = new Set(rows.map((r) => r.key));
+  // What the request already looked up is not looked up again.
+  const restricted = new Set(keys.filter((k) => knownRestricted(k) === true));
+  const unknown = keys.filter((k) => knownRestricted(k) === undefined);
+  if (unknown.length > 0) {
+    const rows = await db.query<{ key: string }>(
+      'SELECT k.key FROM unnest($1::text[]) AS k(key) WHERE access_restricted(k.key)',
+      [unknown],
+    );
+    for (const r of rows) restricted.add(r.key);
+  }
+  if (restricted.size === 0) return [...versions];
   return versions.map((v) => {
     const remove = LOCATION_ELEMENTS[v.resourceType];
     if (!v.content || !restricted.has(v.patientKey) || !remove) return v;

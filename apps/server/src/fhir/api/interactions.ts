@@ -121,7 +121,10 @@ export async function vread(ctx: FhirContext, req: FhirRequest, type: string, id
 /** One version as the caller's row filter lets it leave. */
 async function shaped(q: Queryable, req: FhirRequest, v: StoredVersion): Promise<StoredVersion> {
   req.touched?.([v]);
-  return req.rowFilter?.shape ? (await req.rowFilter.shape(q, [v]))[0]! : v;
+  if (!req.rowFilter?.shape) return v;
+  // The patient is known now: what the filter learns of them serves this answer and the request's next statements.
+  if (v.patientKey !== '') await req.rowFilter.prepare?.(q, v.patientKey);
+  return (await req.rowFilter.shape(q, [v]))[0]!;
 }
 
 /**
