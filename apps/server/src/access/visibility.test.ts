@@ -129,6 +129,15 @@ before(async () => {
     put(patient(ids.old, 'Old', '9990000050', { meta: { source: TRUST_B } })),
     put(encounter('e-old', ids.old, ids.orgA, new Date(now - 800 * DAY), new Date(now - 799 * DAY))),
     put(observation('o-old', ids.old, TRUST_B)),
+    // Registered with trust A as their GP: that makes a relationship for a GP practice only (ADR 8).
+    put(
+      patient('p-registered', 'Registered', '9990000069', {
+        name: [{ family: 'Registered', given: ['Gp'] }],
+        generalPractitioner: [{ reference: `Organization/${ids.orgA}` }],
+        meta: { source: TRUST_B },
+      }),
+    ),
+    put(observation('o-registered', 'p-registered', TRUST_B)),
   ];
   const res = await app.request('POST', '/fhir', { resourceType: 'Bundle', type: 'transaction', entry: entries });
   assert.equal(res.status, 200, res.text);
@@ -296,6 +305,17 @@ describe('a clinician at trust A', () => {
     } finally {
       await app.db.query(`DELETE FROM access_claim WHERE id = 'c3'`);
     }
+  });
+
+  test('a registration with trust A counts only when trust A is a GP practice', async () => {
+    assert.equal((await as(clinicianA, 'GET', 'Observation/o-registered')).status, 404);
+    const gp = {
+      ...clinicianA,
+      userId: 'u-gp',
+      organisation: { odsCode: TRUST_A, name: 'Practice A', kind: 'gp-practice' },
+    } as Principal;
+    assert.equal((await as(gp, 'GET', 'Observation/o-registered')).status, 200);
+    assert.equal((await as(gp, 'GET', 'Observation?patient=p-registered')).json.entry.length, 1);
   });
 
   test('an S-flagged patient is found without address, telephone or GP, everywhere', async () => {

@@ -40,7 +40,8 @@ const DEMOGRAPHICS = Object.keys(TYPE_CATEGORIES).filter((t) => TYPE_CATEGORIES[
 
 /**
  * The index rows that make a relationship between an organisation and a patient (domain.md 2.4 requirement 1):
- * registration (Patient.generalPractitioner at a GP practice, managingOrganization), an encounter or episode
+ * registration (Patient.generalPractitioner, which counts for a GP practice only, as ADR 8 has it;
+ * managingOrganization), an encounter or episode
  * there (ambulance incidents and 111 cases are Encounters at those services), a referral to it, a care team or
  * care plan naming it. Encounters count while open and for `encounterDays` after they end.
  */
@@ -82,8 +83,9 @@ CREATE FUNCTION access_persons(k text) RETURNS text[] LANGUAGE plpgsql STABLE AS
 BEGIN IF k LIKE 'Person/%' THEN RETURN ARRAY[substr(k, 8)]; END IF; RETURN ARRAY(SELECT person_id FROM mpi_record WHERE patient_id = k); END $$;
 
 -- Whether an organisation (by ODS code) has a relationship with the person of a key: a reference to it, literal
--- or by identifier, from any of the person's Patients' records of the kinds that make one; encounters since 'since'.
-CREATE FUNCTION access_related(k text, ods text, since timestamptz) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+-- or by identifier, from any of the person's Patients' records of the kinds that make one; encounters since 'since';
+-- a registration (general-practitioner) only when the organisation is a GP practice ('gp').
+CREATE FUNCTION access_related(k text, ods text, since timestamptz, gp boolean) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
 BEGIN
   RETURN EXISTS (
     SELECT 1 FROM mpi_record b
@@ -92,6 +94,7 @@ BEGIN
          SELECT 1 FROM patient_sp_reference x
           WHERE x.patient_key = b.patient_id
             AND (x.resource_type, x.param) IN (${RELATIONSHIP_REFERENCES.map(([t, p]) => `('${t}', '${p}')`).join(', ')})
+            AND (gp OR x.param <> 'general-practitioner')
             AND ((x.target_type = 'Organization' AND x.target_id IN (
                     SELECT o.id FROM shared_sp_token o
                      WHERE o.resource_type = 'Organization' AND o.param = 'identifier' AND o.code = ods AND o.system = '${ODS_SYSTEM}'))
@@ -232,7 +235,7 @@ async function lookUp(
       reason_code: string | null;
       justification: string | null;
     }>(
-      `SELECT access_related($1, $2, $3::timestamptz) AS related, access_objecting($1) AS objecting,
+      `SELECT access_related($1, $2, $3::timestamptz, $6::boolean) AS related, access_objecting($1) AS objecting,
               access_restricted($1) AS restricted, c.kind, c.reason_code, c.justification
          FROM (SELECT 1) one
          LEFT JOIN LATERAL (
@@ -242,7 +245,14 @@ async function lookUp(
               AND c.started_at <= $5::timestamptz AND c.expires_at > $5::timestamptz
             ORDER BY (c.kind = 'break-glass') DESC, c.started_at DESC
             LIMIT 1) c ON true`,
-      [key, principal.organisation.odsCode, since, principal.userId, now.toISOString()],
+      [
+        key,
+        principal.organisation.odsCode,
+        since,
+        principal.userId,
+        now.toISOString(),
+        principal.organisation.kind === 'gp-practice',
+      ],
     );
     return {
       related: row?.related === true,
@@ -339,7 +349,7 @@ function staffCondition(
     const since = bind(new Date(now.getTime() - options.encounterDays * 86_400_000).toISOString(), 'timestamptz');
     return once(
       rows,
-      `(access_related(${key()}, ${bind(ods, 'text')}, ${since}) OR access_claimed(${key()}, ${bind(principal.userId, 'text')}, ${at()}, NULL))`,
+      `(access_related(${key()}, ${bind(ods, 'text')}, ${since}, ${principal.organisation.kind === 'gp-practice' ? 'TRUE' : 'FALSE'}) OR access_claimed(${key()}, ${bind(principal.userId, 'text')}, ${at()}, NULL))`,
     );
   };
   // Finding a person needs the role only (ADR 8): demographics are read without a relationship, and writes
