@@ -57,7 +57,7 @@ export function fhirCallerOf(
     const rowFilter = rowFilterFor(principal, visibility);
     return {
       ...(source ? { source } : {}),
-      permit: permitFor(principal) as FhirPermit,
+      permit: permitFor(principal),
       rowFilter: rowFilter as RowFilter,
       ...(audit ? { audit: fhirAuditFor(principal, audit, (key) => rowFilter.claimOf(key)) } : {}),
     };
