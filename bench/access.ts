@@ -12,7 +12,8 @@ import { buildApp, type App } from '../apps/server/src/app.ts';
 import { fhirAuditFor } from '../apps/server/src/access/fhir-audit.ts';
 import { permitFor } from '../apps/server/src/access/fhir-gate.ts';
 import type { Principal } from '../apps/server/src/access/principal.ts';
-import { ODS_SYSTEM, rowFilterFor } from '../apps/server/src/access/visibility.ts';
+import { ODS_CODE_SYSTEM } from '../apps/server/src/access/audit/audit.events.ts';
+import { rowFilterFor } from '../apps/server/src/access/visibility.ts';
 import { loadDemoIfEmpty } from '../apps/server/src/demo/demo.ts';
 import type { FhirRequest, TouchedRow } from '../apps/server/src/fhir/api/fhir-http.ts';
 import { handleFhirRequest } from '../apps/server/src/fhir/api/router.ts';
@@ -80,7 +81,7 @@ async function registeredPatients(app: App, count: number): Promise<Subject[]> {
       WHERE x.resource_type = 'Patient' AND x.param = 'general-practitioner' AND x.target_type = 'Organization'
       ORDER BY x.patient_key
       LIMIT $2`,
-    [ODS_SYSTEM, count],
+    [ODS_CODE_SYSTEM, count],
   );
   if (rows.length === 0) throw new Error('no patient of the demo region has a registered GP practice');
   return rows.map((r) => ({ patientId: r.patient_key, ods: r.ods }));

@@ -6,7 +6,8 @@ import type { FhirRequest } from '../fhir/api/fhir-http.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 import { CONFIDENTIALITY_SYSTEM, SENSITIVITY_SYSTEM } from './labels.ts';
 import type { Principal } from './principal.ts';
-import { ODS_SYSTEM, rowFilterFor } from './visibility.ts';
+import { ODS_CODE_SYSTEM } from './audit/audit.events.ts';
+import { rowFilterFor } from './visibility.ts';
 
 // Leak tests of the data layer (ADR 12; reliability rows 14 and 17): canary records planted in a small region
 // (another organisation's patient, sealed items, an objecting patient's items from elsewhere, an encounter too old
@@ -80,7 +81,7 @@ before(async () => {
   const org = (id: string, ods: string) => ({
     resourceType: 'Organization',
     id,
-    identifier: [{ system: ODS_SYSTEM, value: ods }],
+    identifier: [{ system: ODS_CODE_SYSTEM, value: ods }],
     name: `Trust ${ods}`,
   });
   const entries = [

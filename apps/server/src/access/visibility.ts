@@ -6,6 +6,8 @@ import type { Resource } from '@joinedup/fhir';
 import type { Queryable } from '../platform/db.ts';
 import type { Migration } from '../platform/migrate.ts';
 import type { Bind, FilteredRows, RowFilter, ShapedVersion } from '../fhir/store/row-filter.ts';
+import { and, or } from '../fhir/search/sql-fragment.ts';
+import { ODS_CODE_SYSTEM } from './audit/audit.events.ts';
 import type { Principal } from './principal.ts';
 import {
   ITEM_CATEGORIES,
@@ -22,8 +24,6 @@ import {
   SEALED_LABELS,
   SENSITIVITY_SYSTEM,
 } from './labels.ts';
-
-export const ODS_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organization-code';
 
 /** The category of a resource type (ADR 8's matrix columns); a `meta.tag` in CATEGORY_TAG_SYSTEM overrides it. */
 export const TYPE_CATEGORIES: Readonly<Record<string, ItemCategory>> = {
@@ -97,8 +97,8 @@ BEGIN
             AND (gp OR x.param <> 'general-practitioner')
             AND ((x.target_type = 'Organization' AND x.target_id IN (
                     SELECT o.id FROM shared_sp_token o
-                     WHERE o.resource_type = 'Organization' AND o.param = 'identifier' AND o.code = ods AND o.system = '${ODS_SYSTEM}'))
-                 OR (x.identifier_value = ods AND x.identifier_system = '${ODS_SYSTEM}'))
+                     WHERE o.resource_type = 'Organization' AND o.param = 'identifier' AND o.code = ods AND o.system = '${ODS_CODE_SYSTEM}'))
+                 OR (x.identifier_value = ods AND x.identifier_system = '${ODS_CODE_SYSTEM}'))
             AND (x.resource_type <> 'Encounter' OR EXISTS (
                   SELECT 1 FROM patient_sp_date d
                    WHERE d.patient_key = x.patient_key AND d.resource_type = 'Encounter' AND d.id = x.id
@@ -155,10 +155,12 @@ export function rowFilterFor(principal: Principal, options: VisibilityOptions): 
   // patient and request, and the statements then carry constants rather than the tests.
   const known = new Map<string, Known>();
   const knownOf = (rows: FilteredRows) => (rows.patientKey === undefined ? undefined : known.get(rows.patientKey));
+  // One instant for the whole request: the look-ups and the statements judge claims and encounters alike.
   const now = options.now();
+  const since = new Date(now.getTime() - options.encounterDays * 86_400_000);
   const prepare = async (q: Queryable, key: string): Promise<boolean> => {
     if (known.has(key)) return false;
-    known.set(key, await lookUp(q, principal, key, now, options.encounterDays));
+    known.set(key, await lookUp(q, principal, key, now, since));
     return true;
   };
   const claimOf = (key: string) => known.get(key)?.claim;
@@ -183,7 +185,7 @@ export function rowFilterFor(principal: Principal, options: VisibilityOptions): 
       const group = roleGroupOf(principal.roleCode);
       return {
         condition: (rows, bind) =>
-          group ? staffCondition(rows, bind, principal, group, options, knownOf(rows)) : 'FALSE',
+          group ? staffCondition(rows, bind, principal, group, { now, since }, knownOf(rows)) : 'FALSE',
         prepare,
         shape,
         claimOf,
@@ -218,15 +220,8 @@ interface Known {
 }
 
 // One statement: every test of the filter for one patient's key, for this principal.
-async function lookUp(
-  q: Queryable,
-  principal: Principal,
-  key: string,
-  now: Date,
-  encounterDays: number,
-): Promise<Known> {
+async function lookUp(q: Queryable, principal: Principal, key: string, now: Date, since: Date): Promise<Known> {
   if (principal.kind === 'staff') {
-    const since = new Date(now.getTime() - encounterDays * 86_400_000).toISOString();
     const [row] = await q.query<{
       related: boolean;
       objecting: boolean;
@@ -248,7 +243,7 @@ async function lookUp(
       [
         key,
         principal.organisation.odsCode,
-        since,
+        since.toISOString(),
         principal.userId,
         now.toISOString(),
         principal.organisation.kind === 'gp-practice',
@@ -333,23 +328,21 @@ function staffCondition(
   bind: Bind,
   principal: Extract<Principal, { kind: 'staff' }>,
   group: RoleGroup,
-  options: VisibilityOptions,
+  { now, since }: { now: Date; since: Date },
   known: Known | undefined,
 ): string {
-  const allowed = ITEM_CATEGORIES.filter((c) => POLICY_MATRIX[group][c].length > 0);
   if (rows.scope === 'shared') return 'TRUE';
+  const allowed = ITEM_CATEGORIES.filter((c) => POLICY_MATRIX[group][c].length > 0);
   const r = rows.alias;
-  const now = options.now();
   const ods = principal.organisation.odsCode;
   const key = keyOf(rows, bind);
   const at = () => bind(now.toISOString(), 'timestamptz');
   // Bound only where used: a statement may not carry a value it never reads.
   const related = () => {
     if (known) return known.related || known.claim !== null ? 'TRUE' : 'FALSE';
-    const since = bind(new Date(now.getTime() - options.encounterDays * 86_400_000).toISOString(), 'timestamptz');
     return once(
       rows,
-      `(access_related(${key()}, ${bind(ods, 'text')}, ${since}, ${principal.organisation.kind === 'gp-practice' ? 'TRUE' : 'FALSE'}) OR access_claimed(${key()}, ${bind(principal.userId, 'text')}, ${at()}, NULL))`,
+      `(access_related(${key()}, ${bind(ods, 'text')}, ${bind(since.toISOString(), 'timestamptz')}, ${principal.organisation.kind === 'gp-practice' ? 'TRUE' : 'FALSE'}) OR access_claimed(${key()}, ${bind(principal.userId, 'text')}, ${at()}, NULL))`,
     );
   };
   // Finding a person needs the role only (ADR 8): demographics are read without a relationship, and writes
@@ -434,16 +427,6 @@ function categoryIn(rows: FilteredRows, bind: Bind, allowed: readonly ItemCatego
       ? `EXISTS (SELECT 1 FROM jsonb_array_elements(${r}.content::jsonb -> 'meta' -> 'tag') t WHERE t ->> 'system' = '${CATEGORY_TAG_SYSTEM}'${codes ? ` AND t ->> 'code' = ANY(${codes})` : ''})`
       : `EXISTS (SELECT 1 FROM patient_sp_token g WHERE g.patient_key = ${r}.patient_key AND g.resource_type = ${r}.resource_type AND g.id = ${r}.id AND g.param = '_tag' AND g.system = '${CATEGORY_TAG_SYSTEM}'${codes ? ` AND g.code = ANY(${codes})` : ''})`;
   return `CASE WHEN ${tag('')} THEN ${tag(bind([...allowed], 'text[]'))} ELSE ${byType} END`;
-}
-
-function and(parts: readonly string[]): string {
-  const list = parts.filter((p) => p !== 'TRUE');
-  if (list.length === 0) return 'TRUE';
-  return list.map((p) => `(${p})`).join(' AND ');
-}
-
-function or(parts: readonly string[]): string {
-  return parts.length === 1 ? parts[0]! : parts.map((p) => `(${p})`).join(' OR ');
 }
 
 /** What an S-flagged person's resources lose on the way out, for everyone (ADR 8; domain.md 1.6 requirement 4). */
