@@ -1,6 +1,5 @@
 import { forbidden } from '@joinedup/fhir';
 import type { FhirInteraction, FhirPermit } from '../fhir/api/fhir-http.ts';
-import type { RowFilter } from '../fhir/store/row-filter.ts';
 import { fhirAuditFor, type FhirAuditOptions } from './fhir-audit.ts';
 import { rowFilterFor, type VisibilityOptions } from './visibility.ts';
 import type { ClientRegistry } from './clients.ts';
@@ -58,7 +57,7 @@ export function fhirCallerOf(
     return {
       ...(source ? { source } : {}),
       permit: permitFor(principal),
-      rowFilter: rowFilter as RowFilter,
+      rowFilter,
       ...(audit ? { audit: fhirAuditFor(principal, audit, (key) => rowFilter.claimOf(key)) } : {}),
     };
   };

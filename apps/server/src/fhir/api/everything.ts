@@ -1,7 +1,7 @@
-import { badRequest, gone, isValidId, notFound } from '@joinedup/fhir';
+import { badRequest, isValidId, notFound } from '@joinedup/fhir';
 import type { FhirRequest, FhirResponse } from './fhir-http.ts';
 import { fhirBase, type FhirContext } from './interactions.ts';
-import { countCompartment, patientState, readCompartment, type CompartmentQuery } from '../store/compartment-read.ts';
+import { countCompartment, readCompartment, type CompartmentQuery } from '../store/compartment-read.ts';
 
 // FHIR R4 patient-operation-everything.html: the Patient, every resource of its compartment, and the resources
 // those refer to. Patient-compartment resources are stored under the patient's key, so the compartment is one
@@ -27,9 +27,8 @@ interface EverythingParams {
 export async function everything(ctx: FhirContext, req: FhirRequest, id: string): Promise<FhirResponse> {
   if (!isValidId(id)) throw notFound(`Patient/${id} is not known`);
   const p = parseParams(ctx, req);
-  const patient = await patientState(ctx.store.db, id, req.rowFilter);
-  if (!patient) throw notFound(`Patient/${id} is not known`);
-  if (patient.deleted) throw gone(`Patient/${id} has been deleted`);
+  // 404 when unknown or hidden from the caller, 410 when deleted.
+  await ctx.store.read('Patient', id, req.rowFilter);
   return page(ctx, req, p, [id], `Patient/${id}`, undefined);
 }
 
@@ -79,17 +78,14 @@ async function page(
     const n = await countCompartment(ctx.store.db, query, req.rowFilter);
     return { status: 200, body: bundleText(self, undefined, n + extra, []) };
   }
-  const found = await readCompartment(ctx.store.db, query, p.count + 1, req.rowFilter);
-  req.touched?.(
-    found.slice(0, p.count).map((r) => ({ patientKey: r.patient_key, resourceType: r.resource_type, id: r.id })),
-  );
-  const rows = req.rowFilter?.shape
-    ? await req.rowFilter.shape(
-        ctx.store.db,
-        found.map((r) => ({ ...r, patientKey: r.patient_key, resourceType: r.resource_type })),
-      )
-    : found;
+  const found = (await readCompartment(ctx.store.db, query, p.count + 1, req.rowFilter)).map((r) => ({
+    ...r,
+    patientKey: r.patient_key,
+    resourceType: r.resource_type,
+  }));
+  const rows = req.rowFilter?.shape ? await req.rowFilter.shape(ctx.store.db, found) : found;
   const page = rows.slice(0, p.count);
+  req.touched?.(page);
   const last = page[page.length - 1];
   const next =
     rows.length > p.count && last

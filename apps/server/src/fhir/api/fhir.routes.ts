@@ -93,7 +93,7 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: FhirContext, optio
       if (caller.rowFilter !== undefined) fhirRequest.rowFilter = caller.rowFilter;
       audit = caller.audit;
       fhirRequest.touched = (rows) => {
-        for (const r of rows) touched.push({ patientKey: r.patientKey, resourceType: r.resourceType, id: r.id });
+        for (const r of rows) touched.push(r);
       };
     }
     let response: FhirResponse;

@@ -108,6 +108,7 @@ export async function read(ctx: FhirContext, req: FhirRequest, type: string, id:
   assertKnownType(ctx, type);
   assertId(id);
   const v = await shaped(ctx.store.db, req, await ctx.store.read(type, id, req.rowFilter));
+  req.touched?.([v]);
   return notModifiedOr(req, v, { status: 200, headers: versionHeaders(ctx, v), body: v.content! });
 }
 
@@ -115,12 +116,12 @@ export async function vread(ctx: FhirContext, req: FhirRequest, type: string, id
   assertKnownType(ctx, type);
   assertId(id);
   const v = await shaped(ctx.store.db, req, await ctx.store.vread(type, id, vid, req.rowFilter));
+  req.touched?.([v]);
   return notModifiedOr(req, v, { status: 200, headers: versionHeaders(ctx, v), body: v.content! });
 }
 
-/** One version as the caller's row filter lets it leave. */
+/** One version as the caller's row filter lets it leave (what a write answers with is told by `writeResponse`). */
 async function shaped(q: Queryable, req: FhirRequest, v: StoredVersion): Promise<StoredVersion> {
-  req.touched?.([v]);
   if (!req.rowFilter?.shape) return v;
   // The patient is known now: what the filter learns of them serves this answer and the request's next statements.
   if (v.patientKey !== '') await req.rowFilter.prepare?.(q, v.patientKey);
@@ -139,7 +140,7 @@ export async function assertMayChange(tx: StoreTransaction, req: FhirRequest, ty
 /** After a write: what it made must be in what the caller's row filter lets it change (403 otherwise). */
 export async function assertWritten(tx: StoreTransaction, req: FhirRequest, v: StoredVersion) {
   if (!req.rowFilter || v.deleted) return;
-  if (!(await tx.mayKeep(v, req.rowFilter))) {
+  if ((await tx.mayChange(v.resourceType, v.id, req.rowFilter)) !== true) {
     throw forbidden(`This ${v.resourceType} is outside what the caller may write`, { code: 'resource.not-writable' });
   }
 }

@@ -886,12 +886,7 @@ function elementPath(expression: string): string | undefined {
  * `Observation?patient=123`: the resource must name Patient/123 where the store takes its patient_key from,
  * so `r.patient_key = '123'` is implied and lets the primary key find that patient's rows directly.
  */
-function patientKeyFastPath(
-  ctx: Ctx,
-  s: Subject,
-  filters: readonly Filter[],
-  narrowed: { key?: string } = {},
-): string[] {
+function patientKeyFastPath(ctx: Ctx, s: Subject, filters: readonly Filter[], narrowed: { key?: string }): string[] {
   if (s.scope !== 'patient' || s.types.length !== 1) return [];
   const type = s.types[0]!;
   const out: string[] = [];

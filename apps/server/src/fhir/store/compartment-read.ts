@@ -75,23 +75,3 @@ export async function countCompartment(q: Queryable, query: CompartmentQuery, fi
   );
   return row?.n ?? 0;
 }
-
-/** A Patient's state as the filter lets the caller see it: undefined when not found (or hidden). */
-export async function patientState(
-  q: Queryable,
-  id: string,
-  filter?: RowFilter,
-): Promise<{ deleted: boolean } | undefined> {
-  const values: unknown[] = [id];
-  const visible = filterSql(
-    filter,
-    { alias: 'p', scope: 'patient', types: ['Patient'], history: false },
-    binderFor(values),
-  );
-  const [row] = await q.query<{ deleted: boolean }>(
-    `SELECT p.deleted FROM patient_resource p
-      WHERE p.patient_key = $1 AND p.resource_type = 'Patient' AND p.id = $1 AND ${visible}`,
-    values,
-  );
-  return row;
-}

@@ -196,15 +196,15 @@ async function readCurrent(
   if (!isValidId(id)) throw notFound(`${resourceType}/${id} is not known`);
   const t = tablesOf(scope);
   const values: unknown[] = [resourceType, id];
-  const rows = { alias: 'r', scope, types: [resourceType], history: false };
-  const rowsSql = await q.query<VersionRow>(
+  const filtered = { alias: 'r', scope, types: [resourceType], history: false };
+  const rows = await q.query<VersionRow>(
     `SELECT r.patient_key, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
        FROM resource_key k JOIN ${t.resource} r
          ON r.patient_key = k.patient_key AND r.resource_type = k.resource_type AND r.id = k.id
-      WHERE k.resource_type = $1 AND k.id = $2 AND ${filterSql(filter, rows, binderFor(values))}`,
+      WHERE k.resource_type = $1 AND k.id = $2 AND ${filterSql(filter, filtered, binderFor(values))}`,
     values,
   );
-  const row = rowsSql[0];
+  const row = rows[0];
   if (!row) throw notFound(`${resourceType}/${id} is not known`);
   const v = fromHistoryRow(row);
   if (v.deleted) throw gone(`${resourceType}/${id} has been deleted`, { code: 'resource.deleted' });
@@ -279,8 +279,9 @@ export class StoreTransaction {
   }
 
   /**
-   * Whether the filter lets its caller change an existing resource (write mode); undefined when there is none,
-   * so that the caller can tell "not there" (a create) from "not yours".
+   * Whether the filter lets its caller change a resource as it now stands (write mode): before a write, whether
+   * they may change it; after one, whether they may keep what they wrote. Undefined when there is none, so that
+   * the caller can tell "not there" (a create) from "not yours".
    */
   async mayChange(resourceType: string, id: string, filter: RowFilter): Promise<boolean | undefined> {
     await this.flushIfPending(resourceType, id);
@@ -297,24 +298,9 @@ export class StoreTransaction {
     return found[0]?.allowed;
   }
 
-  /** Whether what was just written is within what the filter lets its caller write. */
-  async mayKeep(v: StoredVersion, filter: RowFilter): Promise<boolean> {
-    await this.flushIfPending(v.resourceType, v.id);
-    const scope = this.store.model.scopeOf(v.resourceType);
-    const values: unknown[] = [v.patientKey, v.resourceType, v.id];
-    const rows = { alias: 'r', scope, types: [v.resourceType], history: false, write: true };
-    const found = await this.q.query(
-      `SELECT 1 FROM ${tablesOf(scope).resource} r
-        WHERE r.patient_key = $1 AND r.resource_type = $2 AND r.id = $3 AND ${filterSql(filter, rows, binderFor(values))}`,
-      values,
-    );
-    return found.length > 0;
-  }
-
-  /** The current version, as `FhirStore.read`. */
-  async read(resourceType: string, id: string, filter?: RowFilter): Promise<StoredVersion> {
+  async read(resourceType: string, id: string): Promise<StoredVersion> {
     await this.flushIfPending(resourceType, id);
-    return readCurrent(this.q, this.store.model.scopeOf(resourceType), resourceType, id, filter);
+    return readCurrent(this.q, this.store.model.scopeOf(resourceType), resourceType, id);
   }
 
   /** Creates a resource with a new server-assigned id (any id in the body is replaced). */
