@@ -5,9 +5,16 @@ import { handleFhirRequest } from '../fhir/api/router.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 import { CONFIDENTIALITY_SYSTEM } from './labels.ts';
 import { oracleDecision } from './policy.oracle.test-support.ts';
-import type { AccessRequest, ItemCategory, Relationship, Requester, Sensitivity } from './policy.rules.ts';
+import {
+  requesterFromPrincipal,
+  type AccessRequest,
+  type ItemCategory,
+  type Relationship,
+  type Sensitivity,
+} from './policy.rules.ts';
 import type { OrganisationKind, Principal } from './principal.ts';
-import { ODS_SYSTEM, rowFilterFor } from './visibility.ts';
+import { ODS_CODE_SYSTEM } from './audit/audit.events.ts';
+import { rowFilterFor } from './visibility.ts';
 
 // The row filter (what the API lets each caller read, ADR 12) against the reference table of ADR 8's decisions
 // (policy.oracle.test-support.ts), on stored data: patients with every kind of relationship to one organisation,
@@ -57,7 +64,12 @@ before(async () => {
   const entries: object[] = [];
   const put = (r: { resourceType: string; id: string; [k: string]: unknown }) =>
     entries.push({ resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } });
-  put({ resourceType: 'Organization', id: 'org-diff', identifier: [{ system: ODS_SYSTEM, value: ORG }], name: 'Org' });
+  put({
+    resourceType: 'Organization',
+    id: 'org-diff',
+    identifier: [{ system: ODS_CODE_SYSTEM, value: ORG }],
+    name: 'Org',
+  });
   let n = 0;
   for (const rel of RELATIONSHIPS) {
     for (const objecting of [false, true]) {
@@ -233,14 +245,9 @@ test('every read the reference table allows is served, and no other, for every c
   const mismatches: string[] = [];
   let checked = 0;
   let allowed = 0;
-  const check = async (
-    principal: Principal,
-    requester: Requester,
-    purpose: string,
-    item: Item,
-    relationship: Relationship,
-  ) => {
+  const check = async (principal: Principal, purpose: string, item: Item, relationship: Relationship) => {
     const p = patients.find((x) => x.id === item.patientId)!;
+    const requester = requesterFromPrincipal(principal);
     const request: AccessRequest = {
       requester,
       patient: { id: p.id, objectsToSharing: p.objecting, isRestricted: false },
@@ -266,51 +273,47 @@ test('every read the reference table allows is served, and no other, for every c
     }
   };
   const base = { clientId: 'diff', tokenId: 't', expiresAt: Number.POSITIVE_INFINITY };
+  const scopesIn = (context: 'user' | 'patient' | 'system') => ({
+    scopes: [`${context}/*.rs`],
+    resourceScopes: [{ context, resourceType: '*', permissions: 'rs' }],
+  });
   for (const role of ROLES) {
     for (const kind of KINDS) {
-      const scopes = [{ context: 'user' as const, resourceType: '*', permissions: 'rs' }];
       const principal: Principal = {
         ...base,
+        ...scopesIn('user'),
         kind: 'staff',
-        scopes: ['user/*.rs'],
-        resourceScopes: scopes,
         userId: userOf(role, kind),
         name: 'Diff',
         roleCode: role,
         organisation: { odsCode: ORG, name: 'Org', kind },
       };
-      const requester: Requester = { kind: 'staff', roleCode: role, organisation: { odsCode: ORG, kind }, scopes };
       const purpose = role === 'R0001' ? 'HOPERAT' : 'TREAT';
       for (const item of items) {
         const p = patients.find((x) => x.id === item.patientId)!;
-        await check(principal, requester, purpose, item, relationshipOf(p, role, kind));
+        await check(principal, purpose, item, relationshipOf(p, role, kind));
       }
     }
   }
   for (const p of patients) {
-    const scopes = [{ context: 'patient' as const, resourceType: '*', permissions: 'rs' }];
     const principal: Principal = {
       ...base,
+      ...scopesIn('patient'),
       kind: 'patient',
-      scopes: ['patient/*.rs'],
-      resourceScopes: scopes,
       userId: `nhs-login-${p.id}`,
       nhsNumber: '9990000018',
       proofingLevel: 'P9',
       patient: p.id,
     };
-    const requester: Requester = { kind: 'patient', proofingLevel: 'P9', patientId: p.id, scopes };
     // Their own items, and a neighbour's.
     const neighbour = patients[(patients.indexOf(p) + 1) % patients.length]!;
     for (const item of items.filter((i) => i.patientId === p.id || i.patientId === neighbour.id)) {
-      await check(principal, requester, 'PATRQT', item, { kind: 'none' });
+      await check(principal, 'PATRQT', item, { kind: 'none' });
     }
   }
   for (const source of [ORG, OTHER]) {
-    const scopes = [{ context: 'system' as const, resourceType: '*', permissions: 'rs' }];
-    const principal: Principal = { ...base, kind: 'system', scopes: ['system/*.rs'], resourceScopes: scopes, source };
-    const requester: Requester = { kind: 'system', sourceOds: source, scopes };
-    for (const item of items) await check(principal, requester, 'TREAT', item, { kind: 'none' });
+    const principal: Principal = { ...base, ...scopesIn('system'), kind: 'system', source };
+    for (const item of items) await check(principal, 'TREAT', item, { kind: 'none' });
   }
   assert.ok(checked > 4_000, `${checked} reads checked`);
   // Both answers in quantity: a table that allowed nothing (or everything) would prove nothing.
