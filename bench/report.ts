@@ -84,3 +84,29 @@ export function writeResults(report: BenchReport, outDir: string): { json: strin
   fs.writeFileSync(svg, drawChart(report));
   return { json, svg };
 }
+
+/**
+ * Ends a run: the report of its engines written into outDir (latest.json, latest.svg), then printed with its
+ * tables and where the files are. `title` names what was run (empty for the whole benchmark).
+ */
+export function publishReport(
+  engines: EngineResult[],
+  options: { quick: boolean; outDir: string; started: number; title?: string },
+): void {
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    quick: options.quick,
+    seconds: Math.round((performance.now() - options.started) / 1000),
+    engines,
+  };
+  const files = writeResults(report, options.outDir);
+  const title = options.title ? `, ${options.title}` : '';
+  process.stdout.write(
+    `\njoinedup benchmark${title} ${report.date} · ${report.machine.cores} cores · ${report.machine.cpu} · Node ${report.machine.node}\n`,
+  );
+  for (const e of engines) process.stdout.write(`\n${formatTable(e)}\n`);
+  process.stdout.write(
+    `\nfigures: ${path.relative(process.cwd(), files.json)}\nchart:   ${path.relative(process.cwd(), files.svg)}\n`,
+  );
+}

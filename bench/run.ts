@@ -12,8 +12,8 @@ import { generatePatient, LARGE_RECORD } from './population.ts';
 import { formatInt, say } from '@joinedup/terminal';
 import { measureReads, type ReadTarget } from './reads.ts';
 import { createReferenceTables } from './reference-tables.ts';
-import { formatNumber, type BenchReport, type EngineResult } from './figures.ts';
-import { formatTable, machine, writeResults } from './report.ts';
+import { formatNumber, type EngineResult } from './figures.ts';
+import { publishReport } from './report.ts';
 import { measureEverything, measureSearch, SEARCH_CASES, type SearchResult } from './searches.ts';
 import { oneLine, SqlTrace, type StatementStats } from './sql-trace.ts';
 import { readSyntheaBundles, type SyntheaBundle } from './synthea.ts';
@@ -447,21 +447,7 @@ async function main() {
     if (!result.skipped) await benchAccess(name, options.quick, options.postgresUrl, result);
     engines.push(result);
   }
-  const report: BenchReport = {
-    date: new Date().toISOString(),
-    machine: machine(),
-    quick: options.quick,
-    seconds: Math.round((performance.now() - started) / 1000),
-    engines,
-  };
-  const files = writeResults(report, options.outDir);
-  process.stdout.write(
-    `\njoinedup benchmark ${report.date} · ${report.machine.cores} cores · ${report.machine.cpu} · Node ${report.machine.node}\n`,
-  );
-  for (const e of engines) process.stdout.write(`\n${formatTable(e)}\n`);
-  process.stdout.write(
-    `\nfigures: ${path.relative(process.cwd(), files.json)}\nchart:   ${path.relative(process.cwd(), files.svg)}\n`,
-  );
+  publishReport(engines, { quick: options.quick, outDir: options.outDir, started });
 }
 
 await main();
