@@ -1,7 +1,7 @@
 // The audit of every FHIR request (ADR 12; reliability rows 18 and 19): after the engine answered and before the
 // answer is sent, one AuditEvent per patient whose record the request touched (what the response carried or the
 // request wrote), or, for a refusal that touched nobody, one event naming the patient the path names, if any.
-// Written in its own transaction; if it cannot be, the caller gets a 503 and nothing of the answer.
+// Appended in one statement of its own; if it cannot be, the caller gets a 503 and nothing of the answer.
 import type { FhirExchange } from '../fhir/api/fhir-http.ts';
 import type { Db, Queryable } from '../platform/db.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -85,44 +85,43 @@ export function fhirAuditFor(
     );
     const patients = patientsOf(exchange);
     const recorded = options.clock.now();
-    await options.db.transaction(async (tx) => {
-      const purposes = new Map<string, AccessPurpose>();
-      const unknown: string[] = [];
-      for (const id of patients.keys()) {
-        const claim = claimOf(id);
-        if (claim === undefined) unknown.push(id);
-        else if (claim) purposes.set(id, purposeOfClaim(claim.kind, claim.reasonCode, claim.justification));
-      }
-      for (const [id, purpose] of await purposesOf(tx, principal, unknown, recorded)) purposes.set(id, purpose);
-      const entries: AuditEntry[] = [];
-      const common = { recorded, agent, observer: options.observer, requestId: exchange.requestId, outcome };
-      const one = (patientId: string | undefined, resource: { type: string; id: string } | undefined) => {
-        const purpose = (patientId && purposes.get(patientId)) || defaultPurpose(principal);
-        if (interaction.kind === 'resource' && resource) {
-          return buildPatientResourceEvent({
-            ...common,
-            patientId,
-            purpose,
-            interaction: interaction.interaction,
-            resource,
-          });
-        }
-        return buildPatientQueryEvent({
+    // No transaction: the claims not yet known are read first, then the append is one statement (ADR 13).
+    const purposes = new Map<string, AccessPurpose>();
+    const unknown: string[] = [];
+    for (const id of patients.keys()) {
+      const claim = claimOf(id);
+      if (claim === undefined) unknown.push(id);
+      else if (claim) purposes.set(id, purposeOfClaim(claim.kind, claim.reasonCode, claim.justification));
+    }
+    for (const [id, purpose] of await purposesOf(options.db, principal, unknown, recorded)) purposes.set(id, purpose);
+    const entries: AuditEntry[] = [];
+    const common = { recorded, agent, observer: options.observer, requestId: exchange.requestId, outcome };
+    const one = (patientId: string | undefined, resource: { type: string; id: string } | undefined) => {
+      const purpose = (patientId && purposes.get(patientId)) || defaultPurpose(principal);
+      if (interaction.kind === 'resource' && resource) {
+        return buildPatientResourceEvent({
           ...common,
           patientId,
           purpose,
-          interaction: interaction.kind === 'query' ? interaction.interaction : 'search',
-          rawQuery: `${exchange.method} ${exchange.raw}`,
+          interaction: interaction.interaction,
+          resource,
         });
-      };
-      for (const [patientId, resource] of patients) entries.push(one(patientId, resource));
-      // A refusal touches nobody's record; it is audited all the same, naming the patient the path names, if any.
-      if (entries.length === 0 && exchange.status >= 400) {
-        const [type, id] = exchange.path.split('/');
-        entries.push(one(type === 'Patient' && id ? id : undefined, type && id ? { type, id } : undefined));
       }
-      if (entries.length > 0) await options.audit.record(tx, entries);
-    });
+      return buildPatientQueryEvent({
+        ...common,
+        patientId,
+        purpose,
+        interaction: interaction.kind === 'query' ? interaction.interaction : 'search',
+        rawQuery: `${exchange.method} ${exchange.raw}`,
+      });
+    };
+    for (const [patientId, resource] of patients) entries.push(one(patientId, resource));
+    // A refusal touches nobody's record; it is audited all the same, naming the patient the path names, if any.
+    if (entries.length === 0 && exchange.status >= 400) {
+      const [type, id] = exchange.path.split('/');
+      entries.push(one(type === 'Patient' && id ? id : undefined, type && id ? { type, id } : undefined));
+    }
+    if (entries.length > 0) await options.audit.record(options.db, entries);
   };
 }
 

@@ -5,6 +5,7 @@ import {
   canonicalJson,
   chainRows,
   ChainVerifier,
+  contentDigest,
   GENESIS_HASH,
   hashRow,
   recordedText,
@@ -16,7 +17,7 @@ import {
 
 // The hash chain on rows held in memory: what each kind of tampering looks like to verification.
 
-function content(i: number): Omit<AuditRowContent, 'seq'> {
+function content(i: number): Omit<AuditRowContent, 'seq' | 'chainVersion'> {
   return {
     recorded: recordedText(new Date(Date.UTC(2026, 10, 30, 9, 0, i))),
     eventType: 'rest',
@@ -60,45 +61,59 @@ test('the recorded time is kept to the microsecond in UTC', () => {
   assert.equal(recordedText(new Date('2026-06-01T23:15:02.123+01:00')), '2026-06-01T22:15:02.123000Z');
 });
 
-test('a row hash is SHA-256 of the previous hash and the canonical content, and covers every column', () => {
-  const row = { ...content(1), seq: 1 };
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+test('a version 2 row hash links the previous hash, the sequence number and the content digest', () => {
+  const rest = content(1);
+  const row: AuditRowContent = { ...rest, seq: 7, chainVersion: 2 };
   const hash = hashRow(GENESIS_HASH, row);
   assert.match(hash, /^[0-9a-f]{64}$/);
   assert.equal(hashRow(GENESIS_HASH, { ...row }), hash, 'deterministic');
-  const expected = createHash('sha256')
-    .update(`${GENESIS_HASH}\n`)
-    .update(
-      canonicalJson({
-        v: 1,
-        ...row,
-      }),
-    )
-    .digest('hex');
-  assert.equal(hash, expected);
-  assert.notEqual(hashRow('1'.repeat(64), row), hash, 'the previous hash is covered');
-  const changes: Partial<AuditRowContent>[] = [
-    { seq: 2 },
-    { recorded: '2026-11-30T09:00:01.000001Z' },
-    { eventType: 'security-alert' },
-    { patientId: 'pat-9' },
-    { patientId: null },
-    { userId: 'someone-else' },
-    { organisationOds: 'RAL' },
-    { organisationKind: 'gp-practice' },
-    { roleCode: 'R8001' },
-    { clientId: 'other' },
-    { action: 'E' },
-    { outcome: '4' },
-    { purposeOfUse: 'ETREAT' },
-    { breakGlass: true },
-    { selfClaimed: true },
-    { requestId: 'req-x' },
-    { event: row.event.replace('AuditEvent', 'AuditEvenT') },
-  ];
-  for (const change of changes) {
-    assert.notEqual(hashRow(GENESIS_HASH, { ...row, ...change }), hash, JSON.stringify(change));
-  }
+  const digest = sha256(canonicalJson({ v: 2, ...rest }));
+  assert.equal(contentDigest(rest), digest);
+  assert.equal(hash, sha256(`${GENESIS_HASH}\n7\n${digest}`));
 });
+
+test('a version 1 row hash, as appended before version 2, still verifies under its own version', () => {
+  const row: AuditRowContent = { ...content(1), seq: 1, chainVersion: 1 };
+  const hash = hashRow(GENESIS_HASH, row);
+  assert.equal(hash, sha256(`${GENESIS_HASH}\n${canonicalJson({ v: 1, ...content(1), seq: 1 })}`));
+  assert.notEqual(hashRow(GENESIS_HASH, { ...row, chainVersion: 2 }), hash, 'the version is part of the hash');
+  const v1 = { ...row, prevHash: GENESIS_HASH, hash };
+  assert.equal(verifyRows([v1], { seq: 1, hash }), undefined);
+  const [v2] = chainRows({ seq: 1, hash }, [content(2)]);
+  assert.equal(verifyRows([v1, v2!], { seq: 2, hash: v2!.hash }), undefined, 'a chain may change version midway');
+});
+
+for (const chainVersion of [1, 2] as const) {
+  test(`a version ${chainVersion} row hash covers the previous hash and every column`, () => {
+    const row: AuditRowContent = { ...content(1), seq: 1, chainVersion };
+    const hash = hashRow(GENESIS_HASH, row);
+    assert.notEqual(hashRow('1'.repeat(64), row), hash, 'the previous hash is covered');
+    const changes: Partial<AuditRowContent>[] = [
+      { seq: 2 },
+      { recorded: '2026-11-30T09:00:01.000001Z' },
+      { eventType: 'security-alert' },
+      { patientId: 'pat-9' },
+      { patientId: null },
+      { userId: 'someone-else' },
+      { organisationOds: 'RAL' },
+      { organisationKind: 'gp-practice' },
+      { roleCode: 'R8001' },
+      { clientId: 'other' },
+      { action: 'E' },
+      { outcome: '4' },
+      { purposeOfUse: 'ETREAT' },
+      { breakGlass: true },
+      { selfClaimed: true },
+      { requestId: 'req-x' },
+      { event: row.event.replace('AuditEvent', 'AuditEvenT') },
+    ];
+    for (const change of changes) {
+      assert.notEqual(hashRow(GENESIS_HASH, { ...row, ...change }), hash, JSON.stringify(change));
+    }
+  });
+}
 
 test('an untouched chain verifies, also fed one row at a time', () => {
   const { rows, head } = aChain(20);

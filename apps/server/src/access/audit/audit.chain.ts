@@ -7,14 +7,26 @@ import { createHash } from 'node:crypto';
 /** The previous hash of the first row. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** Bumped if the canonical content ever changes; old rows keep verifying under the version they carry. */
-const CONTENT_VERSION = 1;
+/**
+ * How a row's hash is made; each row carries its version (`chain_version`) and verifies under it.
+ * - 1: SHA-256 of the previous hash, a newline, and the canonical JSON of the row's content with its sequence
+ *   number and the AuditEvent's id. Hashed in the application, so appending took the head's lock in one
+ *   statement and the insert in another.
+ * - 2 (from migration `access-audit-002`): the row's content digest (SHA-256 of the canonical JSON of its content
+ *   without its sequence number, the AuditEvent stored without its id) is computed in the application; the link,
+ *   SHA-256 of the previous hash, the sequence number and that digest, is computed by the database as it numbers
+ *   the row (`audit_append`), so that an append is one statement. The id of a version 2 AuditEvent is its
+ *   sequence number, added as it is read.
+ */
+export type ChainVersion = 1 | 2;
+export const CHAIN_VERSION: ChainVersion = 2;
 
 export type AuditEventType = 'rest' | 'security-alert' | 'audit-log-used';
 
 /** What one row of `audit_event` holds, apart from its hashes: the input of its hash. */
 export interface AuditRowContent {
   seq: number;
+  chainVersion: ChainVersion;
   /** The recorded time as stored, in UTC to the microsecond: `2026-11-30T09:15:02.123000Z` (see `recordedText`). */
   recorded: string;
   eventType: AuditEventType;
@@ -100,11 +112,12 @@ export function recordedText(at: Date): string {
   return `${at.toISOString().slice(0, 23)}000Z`;
 }
 
-/** SHA-256 (hex) of the previous hash and the canonical serialisation of a row's content. */
-export function hashRow(prevHash: string, content: AuditRowContent): string {
-  const canonical = canonicalJson({
-    v: CONTENT_VERSION,
-    seq: content.seq,
+type Content = Omit<AuditRowContent, 'seq' | 'chainVersion'>;
+
+function canonicalContent(version: ChainVersion, content: Content, seq?: number): string {
+  return canonicalJson({
+    v: version,
+    seq,
     recorded: content.recorded,
     eventType: content.eventType,
     patientId: content.patientId,
@@ -121,16 +134,38 @@ export function hashRow(prevHash: string, content: AuditRowContent): string {
     requestId: content.requestId,
     event: content.event,
   });
-  return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
 }
 
-/** Numbers and hashes rows to follow `head`, in order: what the store inserts. */
-export function chainRows(head: ChainHead, contents: readonly Omit<AuditRowContent, 'seq'>[]): ChainedRow[] {
+const sha256 = (...parts: string[]) => {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+};
+
+/** The digest of a version 2 row's content: everything it holds but its sequence number and hashes. */
+export function contentDigest(content: Content): string {
+  return sha256(canonicalContent(2, content));
+}
+
+/** The hash of a version 2 row: what `audit_append` computes in SQL, the two kept the same by a test. */
+export function linkHash(prevHash: string, seq: number, digest: string): string {
+  return sha256(prevHash, '\n', String(seq), '\n', digest);
+}
+
+/** The hash a row should carry, under its own chain version. */
+export function hashRow(prevHash: string, content: AuditRowContent): string {
+  return content.chainVersion === 1
+    ? sha256(prevHash, '\n', canonicalContent(1, content, content.seq))
+    : linkHash(prevHash, content.seq, contentDigest(content));
+}
+
+/** Numbers and hashes rows to follow `head`, in order, as `audit_append` does in the database. */
+export function chainRows(head: ChainHead, contents: readonly Content[]): ChainedRow[] {
   const rows: ChainedRow[] = [];
   let prev = head;
   for (const content of contents) {
     const seq = prev.seq + 1;
-    const withSeq = { ...content, seq };
+    const withSeq: AuditRowContent = { ...content, seq, chainVersion: CHAIN_VERSION };
     const hash = hashRow(prev.hash, withSeq);
     rows.push({ ...withSeq, prevHash: prev.hash, hash });
     prev = { seq, hash };

@@ -105,4 +105,36 @@ CREATE TRIGGER audit_event_chained AFTER INSERT ON audit_event REFERENCING NEW T
 DO $$ BEGIN EXECUTE format('ALTER FUNCTION audit_lock_head() SET search_path = pg_catalog, %I, pg_temp', current_schema()); EXECUTE format('ALTER FUNCTION audit_event_extend_chain() SET search_path = pg_catalog, %I, pg_temp', current_schema()); END $$;
 `,
   },
+  {
+    // Chain version 2 (audit.chain.ts): the database links each row as it numbers it, so an append is one
+    // statement, and outside a transaction one round trip, instead of lock, insert and commit (ADR 13). The
+    // statement trigger of access-audit-001 still checks every INSERT, this one's included. Both keep one generic
+    // plan for the session: replanning their statements on every call cost more than running them.
+    id: 'access-audit-002',
+    sql: `
+ALTER TABLE audit_event ADD COLUMN chain_version smallint NOT NULL DEFAULT 1 CHECK (chain_version IN (1, 2));
+CREATE FUNCTION audit_append(entries jsonb) RETURNS TABLE (appended_seq bigint, appended_prev_hash text, appended_hash text) LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE head record; digests text[]; prevs text[] := '{}'; hashes text[] := '{}'; h text; n integer; BEGIN
+  SELECT a.last_seq, a.last_hash INTO head FROM audit_head a FOR UPDATE
+  ; digests := ARRAY(SELECT e.v->>'digest' FROM jsonb_array_elements(entries) WITH ORDINALITY AS e(v, i) ORDER BY e.i)
+  ; n := coalesce(array_length(digests, 1), 0); h := head.last_hash
+  ; FOR i IN 1..n LOOP
+      IF digests[i] IS NULL OR digests[i] !~ '^[0-9a-f]{64}$' THEN RAISE EXCEPTION 'audit_append: entry % has no content digest', i USING ERRCODE = '22023'; END IF
+      ; prevs := prevs || h
+      ; h := encode(sha256(convert_to(h || E'\\n' || (head.last_seq + i)::text || E'\\n' || digests[i], 'UTF8')), 'hex')
+      ; hashes := hashes || h
+    ; END LOOP
+  ; INSERT INTO audit_event (seq, recorded, event_type, patient_id, user_id, organisation_ods, organisation_kind, role_code,
+      client_id, action, outcome, purpose_of_use, break_glass, self_claimed, request_id, event, chain_version, prev_hash, hash)
+    SELECT head.last_seq + e.i, (e.v->>'recorded')::timestamptz, e.v->>'eventType', e.v->>'patientId', e.v->>'userId',
+           e.v->>'organisationOds', e.v->>'organisationKind', e.v->>'roleCode', e.v->>'clientId', e.v->>'action',
+           e.v->>'outcome', e.v->>'purposeOfUse', (e.v->>'breakGlass')::boolean, (e.v->>'selfClaimed')::boolean,
+           e.v->>'requestId', e.v->>'event', 2, prevs[e.i], hashes[e.i]
+      FROM jsonb_array_elements(entries) WITH ORDINALITY AS e(v, i)
+  ; RETURN QUERY SELECT head.last_seq + g.i, prevs[g.i], hashes[g.i] FROM generate_series(1, n) AS g(i); END $$;
+DO $$ BEGIN EXECUTE format('ALTER FUNCTION audit_append(jsonb) SET search_path = pg_catalog, %I, pg_temp', current_schema()); END $$;
+ALTER FUNCTION audit_append(jsonb) SET plan_cache_mode = force_generic_plan;
+ALTER FUNCTION audit_event_extend_chain() SET plan_cache_mode = force_generic_plan;
+`,
+  },
 ];

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../../platform/db.ts';
 import { migrate } from '../../platform/migrate.ts';
 import { openTestDatabase } from '../../test-support/test-app.ts';
-import { GENESIS_HASH, verifyRows } from './audit.chain.ts';
+import { GENESIS_HASH, hashRow, verifyRows } from './audit.chain.ts';
 import {
   buildAccessAlertEvent,
   buildPatientQueryEvent,
@@ -99,7 +99,19 @@ test('appends are numbered from 1 without gaps, linked by hash, and each AuditEv
   assert.equal(beyond, undefined);
   assert.equal(verifyRows(rows, head), undefined, 'the rows read back verify');
   assert.deepEqual(rows, [...first, ...second], 'read back exactly as hashed, to the microsecond');
-  assert.equal(JSON.parse(rows[2]!.event).id, '3');
+  for (const row of rows) {
+    assert.equal(row.chainVersion, 2);
+    assert.equal(row.hash, hashRow(row.prevHash, row), 'the link the database computed is the one verify computes');
+  }
+  assert.equal(JSON.parse(rows[2]!.event).id, undefined, 'the id is not stored but served');
+  const { events } = await searchEvents(db, { patientId: 'pat-a', limit: 10 });
+  assert.deepEqual(
+    events.map((e) => [e.seq, e.resource.id]),
+    [
+      [3, '3'],
+      [1, '1'],
+    ],
+  );
   assert.equal(rows[0]!.recorded, '2026-11-01T10:00:00.000000Z');
 });
 
@@ -326,4 +338,17 @@ test('an application role with only SELECT and INSERT can append but not change 
     await db.query(`DROP OWNED BY ${role}`);
     await db.query(`DROP ROLE ${role}`);
   }
+});
+
+test('an append is one statement outside a transaction, and an entry without a content digest is refused whole', async () => {
+  const [row] = await appendMany(db, [view('pat-z', 'u9', '2026-11-03T10:00:00Z')]);
+  assert.equal(row!.hash, hashRow(row!.prevHash, row!));
+  const before = await readHead(db);
+  await assert.rejects(
+    db.query('SELECT * FROM audit_append($1::jsonb)', [
+      JSON.stringify([{ recorded: '2026-11-03T10:00:00Z', eventType: 'rest', action: 'R', outcome: '0', event: '{}' }]),
+    ]),
+    /no content digest/,
+  );
+  assert.deepEqual(await readHead(db), before, 'nothing appended');
 });

@@ -2,10 +2,9 @@ import type { AuditEvent } from '@joinedup/fhir';
 import type { Queryable } from '../../platform/db.ts';
 import {
   canonicalJson,
-  chainRows,
+  contentDigest,
   recordedText,
   type AuditEventType,
-  type AuditRowContent,
   type ChainedRow,
   type ChainHead,
 } from './audit.chain.ts';
@@ -14,8 +13,8 @@ import type { AuditEntry } from './audit.events.ts';
 // SQL for the tables of audit.migrations.ts. Every function takes a Queryable so that it runs in the caller's
 // transaction: an access and its audit commit together or not at all (fail closed, ADR 9).
 
-/** Rows per INSERT: 18 parameters each, well under PostgreSQL's 65,535. */
-const INSERT_CHUNK = 1_000;
+/** Rows per `audit_append` call: one JSON parameter, kept to a few megabytes. */
+const APPEND_CHUNK = 1_000;
 
 /** The columns of `audit_event`, in insert order, each with the field of a chained row it holds. */
 const FIELDS = [
@@ -35,6 +34,7 @@ const FIELDS = [
   ['self_claimed', 'selfClaimed'],
   ['request_id', 'requestId'],
   ['event', 'event'],
+  ['chain_version', 'chainVersion'],
   ['prev_hash', 'prevHash'],
   ['hash', 'hash'],
 ] as const satisfies readonly (readonly [string, keyof ChainedRow])[];
@@ -52,7 +52,7 @@ const RECORDED_TEXT = `to_char(recorded AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:M
 
 const ROW_SELECT = `SELECT seq, ${RECORDED_TEXT} AS recorded, event_type, patient_id, user_id, organisation_ods,
   organisation_kind, role_code, client_id, action, outcome, purpose_of_use, break_glass, self_claimed, request_id,
-  event, prev_hash, hash FROM audit_event`;
+  event, chain_version, prev_hash, hash FROM audit_event`;
 
 interface RowRecord {
   seq: number;
@@ -71,6 +71,7 @@ interface RowRecord {
   self_claimed: boolean;
   request_id: string | null;
   event: string;
+  chain_version: number;
   prev_hash: string;
   hash: string;
 }
@@ -93,45 +94,52 @@ function fromRecord(r: RowRecord): ChainedRow {
     selfClaimed: r.self_claimed,
     requestId: r.request_id,
     event: r.event,
+    chainVersion: Number(r.chain_version) === 1 ? 1 : 2,
     prevHash: r.prev_hash,
     hash: r.hash,
   };
 }
 
 /**
- * Appends events to the chain in the caller's transaction and returns the rows as stored. The head row is locked
- * first (`audit_lock_head()`), so concurrent appenders queue there until this transaction ends and the chain stays
- * one line; call it last in the transaction to hold the lock for as short a time as possible. Each stored
- * AuditEvent's id is its sequence number.
+ * Appends events to the chain, in the caller's transaction or, given the pool, as one statement of its own:
+ * `audit_append` locks the head, numbers and links the rows and inserts them, and concurrent appenders queue on
+ * the head until the transaction ends, so the chain stays one line. In a longer transaction call it last, to hold
+ * the lock for as short a time as possible. The application hashes each row's content (`contentDigest`); the
+ * database hashes the links. Each stored AuditEvent's id is its sequence number, added as it is read.
  */
 export async function appendMany(q: Queryable, entries: readonly AuditEntry[]): Promise<ChainedRow[]> {
   if (entries.length === 0) return [];
-  const [locked] = await q.query<{ last_seq: number; last_hash: string }>(
-    'SELECT last_seq, last_hash FROM audit_lock_head()',
-  );
-  if (!locked) throw new Error('audit_head is missing: the audit migrations have not run');
-  const head: ChainHead = { seq: Number(locked.last_seq), hash: locked.last_hash };
-  const contents: Omit<AuditRowContent, 'seq'>[] = entries.map((entry, i) => {
+  const contents = entries.map((entry) => {
     const { index } = entry;
-    const resource: AuditEvent = { ...entry.resource, id: String(head.seq + i + 1) };
+    const resource: AuditEvent = { ...entry.resource };
+    delete resource.id;
     return { ...index, recorded: recordedText(index.recorded), event: canonicalJson(resource) };
   });
-  const rows = chainRows(head, contents);
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    const chunk = rows.slice(start, start + INSERT_CHUNK);
-    const params: unknown[] = [];
-    const tuples = chunk.map((row) => {
-      const values = auditRowValues(row);
-      const placeholders = values.map((v) => {
-        params.push(v);
-        return `$${params.length}`;
+  const rows: ChainedRow[] = [];
+  for (let start = 0; start < contents.length; start += APPEND_CHUNK) {
+    const chunk = contents.slice(start, start + APPEND_CHUNK);
+    const appended = await q.query<{ appended_seq: number; appended_prev_hash: string; appended_hash: string }>(
+      'SELECT appended_seq, appended_prev_hash, appended_hash FROM audit_append($1::jsonb)',
+      [JSON.stringify(chunk.map((content) => ({ ...content, digest: contentDigest(content) })))],
+    );
+    if (appended.length !== chunk.length) throw new Error('audit_append numbered fewer rows than it was given');
+    for (const [i, content] of chunk.entries()) {
+      const row = appended[i]!;
+      rows.push({
+        ...content,
+        seq: Number(row.appended_seq),
+        chainVersion: 2,
+        prevHash: row.appended_prev_hash,
+        hash: row.appended_hash,
       });
-      return `(${placeholders.join(', ')})`;
-    });
-    // The statement's trigger checks that the rows continue the head, and moves it.
-    await q.query(`INSERT INTO audit_event (${AUDIT_EVENT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+    }
   }
   return rows;
+}
+
+/** A stored AuditEvent as served: its id is its sequence number (stored in version 1 rows, added for version 2). */
+function storedEvent(seq: number | string, event: string): AuditEvent {
+  return { ...(JSON.parse(event) as AuditEvent), id: String(seq) };
 }
 
 /** The head, and the lowest sequence number stored past it (none unless rows were added outside the chain). */
@@ -234,7 +242,7 @@ export async function searchEvents(
     params,
   );
   const page = records.slice(0, search.limit);
-  const events = page.map((r) => ({ seq: Number(r.seq), resource: JSON.parse(r.event) as AuditEvent }));
+  const events = page.map((r) => ({ seq: Number(r.seq), resource: storedEvent(r.seq, r.event) }));
   const last = events[events.length - 1];
   return records.length > search.limit && last ? { events, nextBefore: last.seq } : { events };
 }
@@ -323,7 +331,7 @@ export async function listAlerts(
     params,
   );
   const alerts = records.slice(0, options.limit).map((r) => {
-    const alert: AlertRecord = { seq: Number(r.seq), event: JSON.parse(r.event) as AuditEvent };
+    const alert: AlertRecord = { seq: Number(r.seq), event: storedEvent(r.seq, r.event) };
     if (r.acknowledged_at !== null && r.acknowledged_by !== null && r.event_seq !== null) {
       alert.acknowledged = {
         at: r.acknowledged_at,
