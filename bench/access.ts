@@ -125,7 +125,7 @@ async function measure(app: App, subjects: readonly Subject[], result: EngineRes
     const touched: TouchedRow[] = [];
     const req: FhirRequest = { method: 'POST', path: '', query: [], headers: {}, body: bundle };
     if (withChecks) {
-      req.permit = permitFor(principal);
+      req.permit = permitFor(principal, { ok: true, narrowing: new Map() });
       req.rowFilter = rowFilter;
       req.touched = (rows) => void touched.push(...rows);
     }

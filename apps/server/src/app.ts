@@ -119,6 +119,7 @@ export async function buildApp(
     authenticate,
     { now: () => clock.now(), encounterDays: config.relationshipDays },
     fhirAudit,
+    model.definitions,
   );
   const callerOf = checks
     ? checkedCallerOf

@@ -5,6 +5,11 @@ import type { FhirInteraction } from '../fhir/api/fhir-http.ts';
 import type { PatientPrincipal, Principal, StaffPrincipal, SystemPrincipal } from './principal.ts';
 import { parseScopes } from './scopes.ts';
 import { permitFor } from './fhir-gate.ts';
+import { narrowingOf } from './scope-narrowing.ts';
+import { loadSearchDefinitions } from '../fhir/definitions/search-parameters.ts';
+import { allResourceTypes } from '../fhir/fhir-model.ts';
+
+const definitions = loadSearchDefinitions(allResourceTypes());
 
 // The FHIR API's permission check of each interaction against a principal's SMART scopes (ADR 11).
 
@@ -43,7 +48,10 @@ function decide(
   query?: [string, string][],
 ): string {
   try {
-    permitFor(principal)({ interaction, ...(resourceType ? { resourceType } : {}), ...(id ? { id } : {}), query });
+    permitFor(
+      principal,
+      narrowingOf(principal, definitions),
+    )({ interaction, ...(resourceType ? { resourceType } : {}), ...(id ? { id } : {}), query });
     return 'allowed';
   } catch (e) {
     assert.ok(e instanceof OperationOutcomeError);
@@ -103,10 +111,27 @@ test('a patient reads their own record at P9 only, and nobody else’s', () => {
   assert.equal(decide(patient('patient/*.rs', 'P5'), 'everything', 'Patient', 'pat-1'), 'access.scope');
 });
 
-test('systems act by system/ scopes; a search-narrowed scope is refused rather than widened', () => {
+test('systems act by system/ scopes', () => {
   const lab = system('system/Observation.cruds system/Patient.rs');
   assert.equal(decide(lab, 'create', 'Observation'), 'allowed');
   assert.equal(decide(lab, 'update', 'Patient', 'pat-1'), 'access.scope');
   assert.equal(decide(system('user/*.cruds'), 'read', 'Patient', 'pat-1'), 'access.scope');
-  assert.equal(decide(staff('user/Observation.rs?category=laboratory'), 'search-type', 'Observation'), 'access.scope');
+});
+
+test('a search-narrowed scope lets reads and searches in (the row filter narrows them) and never a write', () => {
+  const lab = staff('user/Observation.rs?category=laboratory user/Observation.cud?category=laboratory');
+  assert.equal(decide(lab, 'search-type', 'Observation'), 'allowed');
+  assert.equal(decide(lab, 'read', 'Observation', 'o1'), 'allowed');
+  assert.equal(decide(lab, 'create', 'Observation'), 'access.scope');
+  assert.equal(decide(lab, 'update', 'Observation', 'o1'), 'access.scope');
+  assert.equal(decide(lab, 'search-type', 'Condition'), 'access.scope', 'another type is not in the scope');
+  // Cross-type reads need a * scope, which a narrowed one never is.
+  assert.equal(
+    decide(lab, 'search-type', 'Observation', undefined, [['_include', 'Observation:subject']]),
+    'access.scope',
+  );
+  // A narrowing that cannot be enforced permits nothing: a parameter that is not a token, or no type.
+  assert.equal(decide(staff('user/Observation.rs?date=2026'), 'search-type', 'Observation'), 'access.scope');
+  assert.equal(decide(staff('user/Observation.rs?code:text=sugar'), 'search-type', 'Observation'), 'access.scope');
+  assert.equal(decide(staff('user/*.rs?category=laboratory'), 'search-type', 'Observation'), 'access.scope');
 });

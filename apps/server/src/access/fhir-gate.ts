@@ -2,6 +2,8 @@ import { forbidden } from '@joinedup/fhir';
 import type { FhirInteraction, FhirPermit } from '../fhir/api/fhir-http.ts';
 import { fhirAuditFor, type FhirAuditOptions } from './fhir-audit.ts';
 import { rowFilterFor, type VisibilityOptions } from './visibility.ts';
+import { narrowingOf, type NarrowingResult } from './scope-narrowing.ts';
+import type { SearchDefinitions } from '../fhir/definitions/search-parameters.ts';
 import type { ClientRegistry } from './clients.ts';
 import type { Principal, SystemPrincipal } from './principal.ts';
 import { checkScopes, type Interaction, type ScopeContext } from './scopes.ts';
@@ -49,14 +51,19 @@ export function fhirCallerOf(
   authenticate: Authenticate,
   visibility: VisibilityOptions,
   audit: FhirAuditOptions | undefined,
+  definitions: SearchDefinitions,
 ) {
   return async (authorization: string | undefined) => {
     const principal = await authenticate(authorization);
     const source = principal.kind === 'system' ? principal.source : undefined;
-    const rowFilter = rowFilterFor(principal, visibility);
+    const narrowing = narrowingOf(principal, definitions);
+    const rowFilter = rowFilterFor(principal, {
+      ...visibility,
+      ...(narrowing.ok ? { narrowing: narrowing.narrowing } : {}),
+    });
     return {
       ...(source ? { source } : {}),
-      permit: permitFor(principal),
+      permit: permitFor(principal, narrowing),
       rowFilter,
       ...(audit ? { audit: fhirAuditFor(principal, audit, (key) => rowFilter.claimOf(key)) } : {}),
     };
@@ -93,9 +100,10 @@ const CROSS_TYPE = /^(_include|_revinclude|_type|_has)(:|$)|^[^:]+\./;
  * on every type, `*`, for an interaction or a search that reaches other types), in the principal's context:
  * `system/` scopes for a system; `user/` scopes for staff, and `patient/` scopes too inside the record of the
  * patient their app was launched with; a patient's scopes only inside their own record. A scope narrowed by a
- * search (`?category=...`) does not yet permit anything: refused rather than widened (ADR 11).
+ * search (`?category=...`) permits reads and searches whose rows the row filter then narrows (scope-narrowing.ts,
+ * ADR 11), and no writes; one that cannot be enforced permits nothing.
  */
-export function permitFor(principal: Principal): FhirPermit {
+export function permitFor(principal: Principal, narrowing: NarrowingResult): FhirPermit {
   return (check) => {
     const { interaction, id, query } = check;
     const crossType = EVERY_TYPE.has(interaction) || (query ?? []).some(([name]) => CROSS_TYPE.test(name));
@@ -106,11 +114,13 @@ export function permitFor(principal: Principal): FhirPermit {
     for (const need of NEEDS[interaction]) {
       const result = checkScopes(principal.resourceScopes, { interaction: need, resourceType, context });
       if (!result.permitted) refuse(`This token's scopes do not allow ${describe(interaction, check.resourceType)}`);
-      if (result.queries.length > 0) {
+      if (result.queries.length === 0) continue;
+      if (need !== 'read' && need !== 'search') {
         refuse(
-          `This token's scopes allow ${describe(interaction, check.resourceType)} only narrowed by a search, which is not yet enforced`,
+          `This token's scopes allow ${describe(interaction, check.resourceType)} only narrowed by a search, and a narrowed scope permits no writes`,
         );
       }
+      if (!narrowing.ok) refuse(narrowing.message);
     }
   };
 }

@@ -9,6 +9,7 @@ import type { Bind, FilteredRows, RowFilter, ShapedVersion } from '../fhir/store
 import { and, or } from '../fhir/search/sql-fragment.ts';
 import { ODS_CODE_SYSTEM } from './audit/audit.events.ts';
 import type { Principal } from './principal.ts';
+import { narrowingCondition, type Narrowing } from './scope-narrowing.ts';
 import {
   ITEM_CATEGORIES,
   PATIENT_VISIBLE,
@@ -59,6 +60,8 @@ export interface VisibilityOptions {
   now: () => Date;
   /** How long after an encounter ends it still makes a relationship (JOINEDUP_RELATIONSHIP_DAYS, ⚠ ADR 12). */
   encounterDays: number;
+  /** What the principal's search-narrowed scopes let through, type by type (scope-narrowing.ts). */
+  narrowing?: Narrowing;
 }
 
 const IN_LIST = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
@@ -190,17 +193,26 @@ export function rowFilterFor(principal: Principal, options: VisibilityOptions): 
   const claimOf = (key: string) => known.get(key)?.claim;
   const shape = <T extends ShapedVersion>(q: Queryable, versions: readonly T[]) =>
     redactRestricted(q, versions, (key) => known.get(key)?.restricted);
+  const narrowing = options.narrowing ?? new Map();
+  const narrowed =
+    (condition: (rows: FilteredRows, bind: Bind) => string) =>
+    (rows: FilteredRows, bind: Bind): string => {
+      const own = condition(rows, bind);
+      return own === 'FALSE' ? own : and([own, narrowingCondition(narrowing, rows, bind)]);
+    };
   switch (principal.kind) {
     case 'system':
       return {
-        condition: (rows, bind) => (rows.write ? 'TRUE' : systemCondition(rows, bind, principal.source, knownOf(rows))),
+        condition: narrowed((rows, bind) =>
+          rows.write ? 'TRUE' : systemCondition(rows, bind, principal.source, knownOf(rows)),
+        ),
         prepare,
         shape,
         claimOf,
       };
     case 'patient':
       return {
-        condition: (rows, bind) => patientCondition(rows, bind, principal.patient, knownOf(rows)),
+        condition: narrowed((rows, bind) => patientCondition(rows, bind, principal.patient, knownOf(rows))),
         prepare,
         shape,
         claimOf,
@@ -208,8 +220,9 @@ export function rowFilterFor(principal: Principal, options: VisibilityOptions): 
     case 'staff': {
       const group = roleGroupOf(principal.roleCode);
       return {
-        condition: (rows, bind) =>
+        condition: narrowed((rows, bind) =>
           group ? staffCondition(rows, bind, principal, group, { now, since }, knownOf(rows)) : 'FALSE',
+        ),
         prepare,
         shape,
         claimOf,
