@@ -13,7 +13,7 @@ import {
   type AuditEntry,
 } from './audit.events.ts';
 import { auditMigrations } from './audit.migrations.ts';
-import { appendMany, readHead, searchEvents, streamRows } from './audit.store.ts';
+import { appendMany, AUDIT_EVENT_COLUMNS, auditRowValues, readHead, searchEvents, streamRows } from './audit.store.ts';
 
 // The store on PGlite, or on PostgreSQL in a schema of its own when DATABASE_URL is set: appends, the chain they
 // make, search, and the database refusing every change to what was appended.
@@ -351,4 +351,37 @@ test('an append is one statement outside a transaction, and an entry without a c
     /no content digest/,
   );
   assert.deepEqual(await readHead(db), before, 'nothing appended');
+});
+
+test('rows of chain version 1, as appended before audit_append, and version 2 rows after them verify together', async () => {
+  const { head } = await readHead(db);
+  const [template] = await appendMany(db, [view('pat-v1', 'u9', '2026-11-04T10:00:00Z')]);
+  // A version 1 row as the earlier code wrote it: hashed whole in the application, its AuditEvent with its id.
+  const content = {
+    ...template!,
+    seq: template!.seq + 1,
+    chainVersion: 1 as const,
+    prevHash: template!.hash,
+    event: JSON.stringify({ ...JSON.parse(template!.event), id: String(template!.seq + 1) }),
+  };
+  const v1 = { ...content, hash: hashRow(content.prevHash, content) };
+  await db.query(
+    `INSERT INTO audit_event (${AUDIT_EVENT_COLUMNS.join(', ')}) VALUES (${AUDIT_EVENT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+    auditRowValues(v1),
+  );
+  const [after] = await appendMany(db, [view('pat-v1', 'u9', '2026-11-04T10:01:00Z')]);
+  assert.equal(after!.prevHash, v1.hash);
+  const { rows, head: last } = await allRows();
+  assert.ok(last.seq > head.seq);
+  assert.deepEqual(
+    rows.slice(-3).map((r) => r.chainVersion),
+    [2, 1, 2],
+  );
+  assert.equal(verifyRows(rows, last), undefined);
+  const { events } = await searchEvents(db, { patientId: 'pat-v1', limit: 10 });
+  assert.deepEqual(
+    events.map((e) => e.resource.id),
+    [after!.seq, v1.seq, template!.seq].map(String),
+    'each served with its number as id, whichever version',
+  );
 });
