@@ -128,7 +128,9 @@ async function measure(app: App, subjects: readonly Subject[], result: EngineRes
     const bundle = {
       resourceType: 'Bundle',
       type: 'batch',
-      entry: summaryRequests(subject.patientId, now().toISOString().slice(0, 10)).map((url) => ({ request: { method: 'GET', url } })),
+      entry: summaryRequests(subject.patientId, now().toISOString().slice(0, 10)).map((url) => ({
+        request: { method: 'GET', url },
+      })),
     };
     const touched: TouchedRow[] = [];
     const req: FhirRequest = { method: 'POST', path: '', query: [], headers: {}, body: bundle };
