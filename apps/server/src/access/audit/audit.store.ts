@@ -13,8 +13,11 @@ import type { AuditEntry } from './audit.events.ts';
 // SQL for the tables of audit.migrations.ts. Every function takes a Queryable so that it runs in the caller's
 // transaction: an access and its audit commit together or not at all (fail closed, ADR 9).
 
-/** Rows per `audit_append` call: one JSON parameter, kept to a few megabytes. */
-const APPEND_CHUNK = 1_000;
+/**
+ * Rows per `audit_append` call: one JSON parameter, kept to a few megabytes. More than this outside a transaction
+ * would be more than one statement, so not all or nothing: the caller opens a transaction.
+ */
+export const APPEND_CHUNK = 1_000;
 
 /** The columns of `audit_event`, in insert order, each with the field of a chained row it holds. */
 const FIELDS = [
