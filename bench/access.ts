@@ -115,7 +115,7 @@ async function measure(app: App, subjects: readonly Subject[], result: EngineRes
       roleCode: 'R8000',
       organisation: { odsCode: subject.ods, name: subject.ods, kind: 'gp-practice' },
     };
-    const rowFilter = rowFilterFor(principal, { now, encounterDays: 365 });
+    const rowFilter = rowFilterFor(principal, { now, encounterDays: 365, narrowing: new Map() });
     const audit = withChecks
       ? fhirAuditFor(
           principal,

@@ -57,9 +57,10 @@ export function fhirCallerOf(
     const principal = await authenticate(authorization);
     const source = principal.kind === 'system' ? principal.source : undefined;
     const narrowing = narrowingOf(principal, definitions);
+    // A narrowing that cannot be enforced narrows nothing here: the door refuses whatever only it would permit.
     const rowFilter = rowFilterFor(principal, {
       ...visibility,
-      ...(narrowing.ok ? { narrowing: narrowing.narrowing } : {}),
+      narrowing: narrowing.ok ? narrowing.narrowing : new Map(),
     });
     return {
       ...(source ? { source } : {}),

@@ -232,7 +232,7 @@ async function served(principal: Principal, ref: string): Promise<boolean> {
       path: ref,
       query: [],
       headers: {},
-      rowFilter: rowFilterFor(principal, { now: () => now, encounterDays: 365 }),
+      rowFilter: rowFilterFor(principal, { now: () => now, encounterDays: 365, narrowing: new Map() }),
     });
     return res.status === 200;
   } catch (e) {

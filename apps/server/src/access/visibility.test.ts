@@ -184,7 +184,7 @@ async function as(principal: Principal, method: FhirRequest['method'], url: stri
     query: [...new URLSearchParams(qs ?? '')],
     headers: {},
     ...(body === undefined ? {} : { body, contentType: 'application/fhir+json' }),
-    rowFilter: rowFilterFor(principal, { now: () => new Date(), encounterDays: 365 }),
+    rowFilter: rowFilterFor(principal, { now: () => new Date(), encounterDays: 365, narrowing: new Map() }),
   };
   try {
     const res = await handleFhirRequest(app.fhir, req);

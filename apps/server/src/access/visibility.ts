@@ -60,8 +60,6 @@ export interface VisibilityOptions {
   now: () => Date;
   /** How long after an encounter ends it still makes a relationship (JOINEDUP_RELATIONSHIP_DAYS, ⚠ ADR 12). */
   encounterDays: number;
-  /** What the principal's search-narrowed scopes let through, type by type (scope-narrowing.ts). */
-  narrowing?: Narrowing;
 }
 
 const IN_LIST = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
@@ -177,7 +175,13 @@ BEGIN
 ];
 
 /** The row filter of a principal: what the FHIR engine lets them see and change (ADR 12). */
-export function rowFilterFor(principal: Principal, options: VisibilityOptions): VisibilityFilter {
+export function rowFilterFor(
+  principal: Principal,
+  options: VisibilityOptions & {
+    /** What the principal's search-narrowed scopes let through, type by type (scope-narrowing.ts `narrowingOf`). */
+    narrowing: Narrowing;
+  },
+): VisibilityFilter {
   // What this request has learnt of each patient it narrowed a statement to (RowFilter.prepare): one look-up per
   // patient and request, and the statements then carry constants rather than the tests.
   const known = new Map<string, Known>();
@@ -193,7 +197,7 @@ export function rowFilterFor(principal: Principal, options: VisibilityOptions): 
   const claimOf = (key: string) => known.get(key)?.claim;
   const shape = <T extends ShapedVersion>(q: Queryable, versions: readonly T[]) =>
     redactRestricted(q, versions, (key) => known.get(key)?.restricted);
-  const narrowing = options.narrowing ?? new Map();
+  const narrowing = options.narrowing;
   const narrowed =
     (condition: (rows: FilteredRows, bind: Bind) => string) =>
     (rows: FilteredRows, bind: Bind): string => {
