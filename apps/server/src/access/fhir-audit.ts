@@ -17,7 +17,6 @@ import {
   type ResourceInteraction,
 } from './audit/audit.events.ts';
 import type { AuditService } from './audit/audit.service.ts';
-import { APPEND_CHUNK } from './audit/audit.store.ts';
 import { agentOf } from './claims.service.ts';
 import type { Principal } from './principal.ts';
 import type { KnownClaim } from './visibility.ts';
@@ -122,10 +121,7 @@ export function fhirAuditFor(
       const [type, id] = exchange.path.split('/');
       entries.push(one(type === 'Patient' && id ? id : undefined, type && id ? { type, id } : undefined));
     }
-    if (entries.length === 0) return;
-    // One statement when it fits in one (`APPEND_CHUNK` events), else one transaction: all or nothing either way.
-    if (entries.length <= APPEND_CHUNK) await options.audit.record(options.db, entries);
-    else await options.db.transaction((tx) => options.audit.record(tx, entries));
+    if (entries.length > 0) await options.audit.append(entries);
   };
 }
 

@@ -16,7 +16,7 @@ import {
 } from './audit.events.ts';
 import { auditMigrations } from './audit.migrations.ts';
 import { createAuditService, verifyAuditChain, zonedMidnight, type AuditService } from './audit.service.ts';
-import { AUDIT_EVENT_COLUMNS, auditRowValues, readHead, streamRows } from './audit.store.ts';
+import { APPEND_CHUNK, AUDIT_EVENT_COLUMNS, auditRowValues, readHead, streamRows } from './audit.store.ts';
 
 // The service on PGlite, or on PostgreSQL in a schema of its own when DATABASE_URL is set: fail closed, the usage
 // report, the privacy officer's alerts, and verification finding 100 tampers out of 100.
@@ -488,4 +488,37 @@ test('a tamper that is committed is reported by verify with the first broken seq
     { seq: 10, reason: 'altered' },
   );
   assert.equal(result.rows, 10, 'stops at the break');
+});
+
+test('append on its own is all or nothing, also when it takes more than one audit_append call', async () => {
+  const start = (await readHead(db)).head.seq;
+  const many = Array.from({ length: APPEND_CHUNK + 1 }, (_, i) =>
+    read(doctor, `pat-many-${i}`, '2020-01-01T09:00:00Z'),
+  );
+  // The last row of the second call fails: the first call's rows must not stay.
+  await db.query(
+    `CREATE FUNCTION audit_last_fails() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.seq = ${start + APPEND_CHUNK + 1} THEN RAISE EXCEPTION 'disk full' USING ERRCODE = '53100'; END IF; RETURN NEW; END $$`,
+  );
+  await db.query(
+    'CREATE TRIGGER audit_last_fails BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION audit_last_fails()',
+  );
+  try {
+    await assert.rejects(audit.append(many), (e) => isOperationOutcomeError(e) && e.status === 503);
+  } finally {
+    await db.query('DROP TRIGGER audit_last_fails ON audit_event');
+    await db.query('DROP FUNCTION audit_last_fails()');
+  }
+  assert.equal((await readHead(db)).head.seq, start, 'nothing of either call appended');
+  const seqs = await audit.append(many);
+  assert.equal(seqs.length, APPEND_CHUNK + 1);
+  assert.equal(seqs.at(-1), start + APPEND_CHUNK + 1);
+  assert.deepEqual(await audit.append([read(doctor, 'pat-one', '2020-01-01T09:01:00Z')]), [start + APPEND_CHUNK + 2]);
+  // (An earlier test left a tampered row before these; each of these links to the one before it.)
+  const rows: ChainedRow[] = [];
+  for await (const batch of streamRows(db, { through: start + APPEND_CHUNK + 2 })) rows.push(...batch);
+  for (const [i, row] of rows.entries()) {
+    if (row.seq <= start) continue;
+    assert.equal(row.prevHash, rows[i - 1]!.hash);
+    assert.equal(row.hash, hashRow(row.prevHash, row));
+  }
 });

@@ -7,6 +7,7 @@ import { ChainVerifier, type ChainBreak, type ChainHead } from './audit.chain.ts
 import { buildAlertReviewEvent, type AccessAlertKind, type AuditEntry, type AuditObserver } from './audit.events.ts';
 import {
   appendMany,
+  APPEND_CHUNK,
   eventTypeAt,
   insertAcknowledgement,
   listAlerts,
@@ -105,6 +106,11 @@ export interface AuditService {
    * until commit. Returns the sequence numbers given.
    */
   record(tx: Queryable, entries: readonly AuditEntry[]): Promise<number[]>;
+  /**
+   * Appends events on their own, all or nothing: one statement (`audit_append`, ADR 13) when they fit in one, a
+   * transaction of their own when they need more. Fails closed as `record` does.
+   */
+  append(entries: readonly AuditEntry[]): Promise<number[]>;
   search(params: AuditSearchParams): Promise<{ events: StoredAuditEvent[]; nextBefore?: number }>;
   /** Record views in a month (YYYY-MM) by organisation kind and role, and the staff time they are estimated to save. */
   usage(params: { month: string; minutesPerView?: number }): Promise<UsageReport>;
@@ -134,6 +140,11 @@ export function createAuditService(options: AuditServiceOptions): AuditService {
   const defaultMinutes = options.minutesPerView ?? DEFAULT_MINUTES_PER_VIEW;
 
   const service: AuditService = {
+    async append(entries) {
+      if (entries.length <= APPEND_CHUNK) return service.record(db, entries);
+      return db.transaction((tx) => service.record(tx, entries));
+    },
+
     async record(tx, entries) {
       try {
         return (await appendMany(tx, entries)).map((row) => row.seq);

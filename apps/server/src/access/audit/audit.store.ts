@@ -15,7 +15,7 @@ import type { AuditEntry } from './audit.events.ts';
 
 /**
  * Rows per `audit_append` call: one JSON parameter, kept to a few megabytes. More than this outside a transaction
- * would be more than one statement, so not all or nothing: the caller opens a transaction.
+ * would be more than one statement, so not all or nothing (`AuditService.append` opens one).
  */
 export const APPEND_CHUNK = 1_000;
 
