@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
   canonicalJson,
-  chainRows,
   ChainVerifier,
   contentDigest,
   GENESIS_HASH,
@@ -13,11 +12,25 @@ import {
   type AuditRowContent,
   type ChainedRow,
   type ChainHead,
+  type Content,
 } from './audit.chain.ts';
 
 // The hash chain on rows held in memory: what each kind of tampering looks like to verification.
 
-function content(i: number): Omit<AuditRowContent, 'seq' | 'chainVersion'> {
+/** Numbers and hashes rows to follow `head`, as `audit_append` does in the database (version 2). */
+function chainRows(head: ChainHead, contents: readonly Content[]): ChainedRow[] {
+  const rows: ChainedRow[] = [];
+  let prev = head;
+  for (const c of contents) {
+    const row: AuditRowContent = { ...c, seq: prev.seq + 1, chainVersion: 2 };
+    const hash = hashRow(prev.hash, row);
+    rows.push({ ...row, prevHash: prev.hash, hash });
+    prev = { seq: row.seq, hash };
+  }
+  return rows;
+}
+
+function content(i: number): Content {
   return {
     recorded: recordedText(new Date(Date.UTC(2026, 10, 30, 9, 0, i))),
     eventType: 'rest',

@@ -19,7 +19,6 @@ export const GENESIS_HASH = '0'.repeat(64);
  *   sequence number, added as it is read.
  */
 export type ChainVersion = 1 | 2;
-export const CHAIN_VERSION: ChainVersion = 2;
 
 export type AuditEventType = 'rest' | 'security-alert' | 'audit-log-used';
 
@@ -112,7 +111,8 @@ export function recordedText(at: Date): string {
   return `${at.toISOString().slice(0, 23)}000Z`;
 }
 
-type Content = Omit<AuditRowContent, 'seq' | 'chainVersion'>;
+/** What a row holds but its number, chain version and hashes. */
+export type Content = Omit<AuditRowContent, 'seq' | 'chainVersion'>;
 
 function canonicalContent(version: ChainVersion, content: Content, seq?: number): string {
   return canonicalJson({
@@ -148,7 +148,7 @@ export function contentDigest(content: Content): string {
 }
 
 /** The hash of a version 2 row: what `audit_append` computes in SQL, the two kept the same by a test. */
-export function linkHash(prevHash: string, seq: number, digest: string): string {
+function linkHash(prevHash: string, seq: number, digest: string): string {
   return sha256(prevHash, '\n', String(seq), '\n', digest);
 }
 
@@ -157,20 +157,6 @@ export function hashRow(prevHash: string, content: AuditRowContent): string {
   return content.chainVersion === 1
     ? sha256(prevHash, '\n', canonicalContent(1, content, content.seq))
     : linkHash(prevHash, content.seq, contentDigest(content));
-}
-
-/** Numbers and hashes rows to follow `head`, in order, as `audit_append` does in the database. */
-export function chainRows(head: ChainHead, contents: readonly Content[]): ChainedRow[] {
-  const rows: ChainedRow[] = [];
-  let prev = head;
-  for (const content of contents) {
-    const seq = prev.seq + 1;
-    const withSeq: AuditRowContent = { ...content, seq, chainVersion: CHAIN_VERSION };
-    const hash = hashRow(prev.hash, withSeq);
-    rows.push({ ...withSeq, prevHash: prev.hash, hash });
-    prev = { seq, hash };
-  }
-  return rows;
 }
 
 /**
