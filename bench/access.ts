@@ -3,10 +3,9 @@
 // patient (at the patient's registered GP practice, so a relationship holds) asks for the record summary the
 // viewer shows (issue 6), as one batch: the Patient and registered GP, alerts (allergies, flags), active problems,
 // current medication, recent results and vital signs, documents, encounters, future appointments, immunisations
-// and care plans. Each
-// summary runs twice, in alternating order: through the API's core with the caller's scope check, row filter and
-// audit (ADR 12), and the same requests with none of them, the benchmark-only mode. Both skip HTTP and token
-// verification, which they would share, so the ratio is the checks' own.
+// and care plans. Each summary runs twice, in alternating order: through the API's core with the caller's scope
+// check, row filter and audit (ADR 12), and the same requests with none of them, the benchmark-only mode. Both
+// skip HTTP and token verification, which they would share, so the ratio is the checks' own.
 //   BENCH_ENGINES=pglite BENCH_ACCESS_PEOPLE=300 npx node bench/access-run.ts
 import os from 'node:os';
 import { say } from '@joinedup/terminal';
