@@ -14,8 +14,8 @@ import type { Logger } from '../platform/log.ts';
 
 /**
  * People in the demo region unless JOINEDUP_DEMO_PEOPLE says otherwise: 1,500 people (about 116,000
- * resources) load on the embedded database in about 36 s on a 2-core machine; its ingest rate (about 3,200
- * resources/s through the store) is what bounds the size.
+ * resources) load on the embedded database in 36 to 60 s on a 2-core machine (README.md); its ingest rate
+ * through the store is what bounds the size.
  */
 export const DEMO_PEOPLE = 1_500;
 /** The demo's seed: every installation's demo region holds the same people. */
