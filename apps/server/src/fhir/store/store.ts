@@ -196,7 +196,11 @@ async function readCurrent(
   if (!isValidId(id)) throw notFound(`${resourceType}/${id} is not known`);
   const t = tablesOf(scope);
   const values: unknown[] = [resourceType, id];
-  const filtered = { alias: 'r', scope, types: [resourceType], history: false };
+  // A Patient is stored under its own id (patientKeyOf): the filter may decide about that patient once, here, and
+  // the request's later statements on their record reuse what it learnt.
+  const own = scope === 'patient' && resourceType === 'Patient' && filter?.prepare !== undefined;
+  if (own) await filter.prepare!(q, id);
+  const filtered = { alias: 'r', scope, types: [resourceType], history: false, ...(own ? { patientKey: id } : {}) };
   const rows = await q.query<VersionRow>(
     `SELECT r.patient_key, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
        FROM resource_key k JOIN ${t.resource} r
