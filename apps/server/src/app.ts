@@ -150,7 +150,7 @@ export async function buildApp(
     patientExists: (id) => exists(store, 'Patient', id),
   });
   registerClaimRoutes(http, claims, { authenticate });
-  registerObjectionRoutes(http, { db, clock, authenticate });
+  registerObjectionRoutes(http, { db, clock, audit, observer, authenticate });
 
   http.get('/health', async () => {
     await db.query('SELECT 1');

@@ -242,6 +242,42 @@ export function buildPatientResourceEvent(input: PatientResourceEventInput): Aud
   return { resource, index: restIndex(input, action, outcome) };
 }
 
+/** Where an objection to sharing is identified: by the Patient it is recorded against (objections.ts). */
+export const OBJECTION_SYSTEM = 'https://joinedup.example.org/fhir/Id/sharing-objection';
+
+export interface ObjectionEventInput extends PatientEventInput {
+  /** Recorded (or recorded again, with a new note) or withdrawn. */
+  change: 'recorded' | 'withdrawn';
+}
+
+/**
+ * A patient's objection to sharing recorded or withdrawn, or an attempt refused (ADR 13): a BALP-shaped update or
+ * delete whose data entity is the objection itself, a Security Resource identified by its Patient. It is not a
+ * FHIR resource on this server, so the event claims no BALP profile. It carries the patient's note no more than
+ * it would carry clinical data.
+ */
+export function buildObjectionEvent(input: ObjectionEventInput): AuditEntry {
+  const outcome = input.outcome ?? SUCCESS;
+  const action = input.change === 'recorded' ? 'U' : 'D';
+  const resource = restEvent(input, {
+    subtype: input.change === 'recorded' ? 'update' : 'delete',
+    action,
+    outcome,
+    profile: undefined,
+    userType: action === 'D' ? custodian : author,
+    clientRole: SOURCE_ROLE,
+    serverRole: DESTINATION_ROLE,
+    entity: {
+      ...(input.patientId === undefined
+        ? {}
+        : { what: { identifier: { system: OBJECTION_SYSTEM, value: input.patientId } } }),
+      type: entityType('2', 'System Object'),
+      role: objectRole('14', 'Security Resource'),
+    },
+  });
+  return { resource, index: restIndex(input, action, outcome) };
+}
+
 /**
  * A search, history or operation that returned (or was refused) data of one patient. BALP PatientQuery: a search
  * finding several patients gives one event per patient, each with the same query.
